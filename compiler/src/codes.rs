@@ -1,0 +1,67 @@
+//! The registry of diagnostic codes: each code's severity, title and explanation (`dync explain`).
+//!
+//! Codes are stable and never reused: a retired code keeps its entry. Explanations live in
+//! `codes/CODE.md` beside this file; each says what the code means, shows a program that
+//! triggers it and says how to fix it.
+
+use crate::diagnostic::Severity;
+
+macro_rules! registry {
+    ($($code:ident: $severity:ident, $title:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$code => Severity::$severity,)* }
+            }
+
+            /// A one-line summary.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$code => $title,)* }
+            }
+
+            /// The long explanation in Markdown.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$code => include_str!(concat!("codes/", stringify!($code), ".md")),)* }
+            }
+        }
+    };
+}
+
+registry! {
+    E0001: Error, "invalid character";
+    E0002: Error, "unterminated string";
+    E0003: Error, "unclosed delimiter";
+    E0004: Error, "unexpected token";
+    E0005: Error, "nesting too deep";
+    E0006: Error, "invalid escape in a string";
+    E0007: Error, "source is not valid UTF-8";
+    E0008: Error, "unexpected closing delimiter";
+    E0009: Error, "expected an item";
+    E0010: Error, "number literal out of range";
+    E0011: Error, "function without a body";
+    E0012: Error, "empty interpolation";
+    E0013: Error, "a step that is not part of a chain";
+}
+
+impl Code {
+    /// Looks a code up by its text, accepting any letter case (`e0004`).
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,14 @@
+//! dync-compiler: lexer, parser, diagnostics (and, in later stages, checker, IR and emitters).
+//!
+//! Pure: no file, environment, clock or stdout IO. Sources in, results and diagnostics out.
+
+pub mod codes;
+pub mod diagnostic;
+pub mod render;
+pub mod source;
+pub mod span;
+pub mod syntax;
+
+pub use codes::Code;
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use span::{FileId, Span};

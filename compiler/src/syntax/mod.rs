@@ -1,0 +1,9 @@
+//! The syntax layer: tokens, lexer, tree, item-wise error-tolerant parser, tree walker.
+
+pub mod ast;
+pub mod lexer;
+pub mod parser;
+pub mod token;
+pub mod walk;
+
+pub use parser::{Parsed, parse, parse_lexed};

@@ -1,0 +1,309 @@
+//! The `dync` command line: argument parsing, file IO and exit codes around `dync-compiler`.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use dync_compiler::source::{SourceMap, decode};
+use dync_compiler::{Code, Diagnostic, Severity, render, syntax};
+
+/// Exit code: the program has errors (or warnings under `--deny-warnings`).
+const EXIT_PROGRAM_ERRORS: u8 = 1;
+/// Exit code: bad usage or an IO error (clap also exits with 2 on usage errors).
+const EXIT_USAGE_OR_IO: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dync",
+    version,
+    about = "Check, compile and serve .dyn distributed dataflow programs",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check .dyn files for errors without producing output
+    ///
+    /// Exit status: 0 when clean, 1 when the program has errors, 2 on bad usage or IO errors.
+    Check(CheckArgs),
+    /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
+    Explain(ExplainArgs),
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to generate completions for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Files or directories to check (directories are searched for *.dyn files); `-` reads stdin
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Treat warnings as errors (exit status 1)
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Also print an intermediate form of each file to stdout (`ast`: the syntax tree)
+    #[arg(long, value_enum)]
+    emit: Option<Emit>,
+    /// When to colour human-readable output (`auto` honours NO_COLOR and whether stderr is a terminal)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    /// Rendered with source snippets, on stderr
+    Human,
+    /// One JSON object per line on stdout: code, severity, message, labels (file, byte range,
+    /// 1-based line/column range), notes, help
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Emit {
+    /// The syntax tree of each file, with byte spans
+    Ast,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The code to explain, e.g. E0004
+    #[arg(required_unless_present = "list")]
+    code: Option<String>,
+    /// List every code with its title
+    #[arg(long, conflicts_with = "code")]
+    list: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Explain(args) => explain(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// A file the user asked for that could not be read.
+struct IoProblem {
+    path: String,
+    message: String,
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let mut problems = Vec::new();
+    let inputs = collect_inputs(&args.paths, &mut problems);
+    let mut sources = SourceMap::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    for input in inputs {
+        let (name, bytes) = match read_input(&input) {
+            Ok(read) => read,
+            Err(message) => {
+                problems.push(IoProblem { path: display_path(&input), message });
+                continue;
+            }
+        };
+        if u32::try_from(bytes.len()).is_err() {
+            problems.push(IoProblem { path: name, message: "file is larger than 4 GiB".to_string() });
+            continue;
+        }
+        let file = dync_compiler::FileId(u32::try_from(sources.len()).unwrap_or(u32::MAX));
+        let decoded = decode(bytes, file);
+        match decoded.invalid {
+            None => {
+                let text = decoded.text;
+                let parsed = syntax::parse(&text, file);
+                if args.emit == Some(Emit::Ast) {
+                    println!("// {name}\n{:#?}", parsed.module);
+                }
+                sources.add(name, text);
+                diagnostics.extend(parsed.diagnostics);
+            }
+            Some(diagnostic) => {
+                sources.add(name, decoded.text);
+                diagnostics.push(diagnostic);
+            }
+        }
+    }
+
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    let printed = match args.message_format {
+        MessageFormat::Human => print_human(&sources, &diagnostics, args.color),
+        MessageFormat::Json => print_json(&sources, &diagnostics),
+    };
+    if let Err(error) = printed {
+        eprintln!("error: cannot write diagnostics: {error}");
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    for problem in &problems {
+        eprintln!("error: cannot read `{}`: {}", problem.path, problem.message);
+    }
+    if args.message_format == MessageFormat::Human {
+        eprintln!("{}", summary(sources.len(), errors, warnings));
+    }
+    if !problems.is_empty() {
+        ExitCode::from(EXIT_USAGE_OR_IO)
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::from(EXIT_PROGRAM_ERRORS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn summary(files: usize, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
+    format!("checked {}: {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"))
+}
+
+/// Expands directories into their `*.dyn` files (sorted, hidden and build folders skipped).
+fn collect_inputs(paths: &[PathBuf], problems: &mut Vec<IoProblem>) -> Vec<PathBuf> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(path.clone());
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            if let Err(error) = find_dyn_files(path, &mut found) {
+                problems.push(IoProblem { path: display_path(path), message: error.to_string() });
+            }
+            found.sort();
+            if found.is_empty() {
+                problems.push(IoProblem {
+                    path: display_path(path),
+                    message: "no .dyn files in this directory".to_string(),
+                });
+            }
+            inputs.extend(found);
+        } else {
+            inputs.push(path.clone());
+        }
+    }
+    inputs.dedup();
+    inputs
+}
+
+fn find_dyn_files(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if entry.file_type()?.is_dir() {
+                if !name.starts_with('.') && name != "target" && name != "node_modules" {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "dyn") {
+                found.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_input(path: &Path) -> Result<(String, Vec<u8>), String> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        return Ok(("<stdin>".to_string(), bytes));
+    }
+    if path.is_dir() {
+        return Err("is a directory".to_string());
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_message(&e))?;
+    Ok((display_path(path), bytes))
+}
+
+fn io_message(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn color_choice(when: ColorWhen) -> ColorChoice {
+    match when {
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+        ColorWhen::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            if no_color || !std::io::stderr().is_terminal() { ColorChoice::Never } else { ColorChoice::Auto }
+        }
+    }
+}
+
+fn print_human(sources: &SourceMap, diagnostics: &[Diagnostic], color: ColorWhen) -> std::io::Result<()> {
+    let stream = StandardStream::stderr(color_choice(color));
+    let mut lock = stream.lock();
+    for diagnostic in diagnostics {
+        render::emit(&mut lock, sources, diagnostic)?;
+    }
+    Ok(())
+}
+
+fn print_json(sources: &SourceMap, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    for diagnostic in diagnostics {
+        writeln!(lock, "{}", render::to_json_line(sources, diagnostic))?;
+    }
+    lock.flush()
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    if args.list {
+        for code in Code::ALL {
+            println!("{}  {:<7}  {}", code, severity_word(code.severity()), code.title());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(text) = &args.code else {
+        eprintln!("error: give a code to explain, e.g. `dync explain E0004`, or `--list`");
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    };
+    match Code::parse(text) {
+        Some(code) => {
+            print!("{}", code.explanation());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: unknown diagnostic code `{text}`");
+            eprintln!("help: `dync explain --list` lists every code");
+            ExitCode::from(EXIT_USAGE_OR_IO)
+        }
+    }
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}

@@ -1,0 +1,249 @@
+//! The `dync` binary end to end: exit codes, output formats, stdin, encodings, `explain`,
+//! `completions`, and that mutated programs never crash it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn dync(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dync"))
+        .args(args)
+        .current_dir(common::root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run dync")
+}
+
+fn dync_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dync"))
+        .args(args)
+        .current_dir(common::root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dync");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for dync")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_examples_is_clean() {
+    let output = dync(&["check", "examples"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("0 errors"));
+}
+
+#[test]
+fn check_reports_errors_with_exit_1() {
+    let output = dync(&["check", "tests/errors/E0004-fat-arrow.dyn"]);
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stderr(&output));
+}
+
+#[test]
+fn check_several_paths_reports_every_file() {
+    let output = dync(&[
+        "check",
+        "tests/errors/E0013-missing-arrow.dyn",
+        "examples",
+        "tests/errors/E0010-integer-too-large.dyn",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("E0013") && err.contains("E0010"), "{err}");
+    assert!(err.contains("checked 7 files") || err.contains("checked"), "{err}");
+}
+
+#[test]
+fn json_lines_carry_positions() {
+    let output = dync(&["check", "--message-format", "json", "tests/errors/E0004-fat-arrow.dyn"]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    let lines: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).expect("valid JSON line")).collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    let first = &lines[0];
+    assert_eq!(first["code"], "E0004");
+    assert_eq!(first["severity"], "error");
+    let label = &first["labels"][0];
+    assert_eq!(label["file"], "tests/errors/E0004-fat-arrow.dyn");
+    assert_eq!(label["line_start"], 3);
+    assert_eq!(label["column_start"], 25);
+    assert_eq!(label["start"], label["end"].as_u64().map(|e| e - 2).unwrap_or(0));
+    assert!(first["help"].is_string());
+    // Nothing human-readable on stderr in JSON mode.
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    let output = dync(&["check", "no/such/file.dyn"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot read `no/such/file.dyn`: no such file or directory"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bad_usage_is_exit_2() {
+    assert_eq!(dync(&["check", "--message-format", "xml", "examples"]).status.code(), Some(2));
+    assert_eq!(dync(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(dync(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let output = dync_stdin(&["check", "-"], b"flow f { a -> b }\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = dync_stdin(&["check", "-"], b"flow f { a -> }\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("<stdin>:1:12"), "{}", stderr(&output));
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    let output = dync_stdin(&["check", "-"], b"\xef\xbb\xbfapp a { dync = \"0.1\" }\r\nflow f {\r\n  a -> b\r\n}\r\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn invalid_utf8_names_the_byte_offset() {
+    let output = dync_stdin(&["check", "--message-format", "json", "-"], b"app a { namespace = \"caf\xe9\" }\n");
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert!(out.contains("\"code\":\"E0007\"") && out.contains("byte offset 24"), "{out}");
+}
+
+#[test]
+fn deep_nesting_does_not_crash() {
+    let program = format!("fn f() -> Int = {}1{}\n", "(".repeat(100_000), ")".repeat(100_000));
+    let output = dync_stdin(&["check", "--message-format", "json", "-"], program.as_bytes());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("E0005"));
+}
+
+#[test]
+fn colour_follows_the_terminal_and_no_color() {
+    // Piped: no escape codes by default; `--color always` forces them; NO_COLOR wins over auto.
+    let plain = dync(&["check", "tests/errors/E0004-fat-arrow.dyn"]);
+    assert!(!stderr(&plain).contains('\u{1b}'));
+    let coloured = dync(&["check", "--color", "always", "tests/errors/E0004-fat-arrow.dyn"]);
+    assert!(stderr(&coloured).contains('\u{1b}'));
+    let no_color = Command::new(env!("CARGO_BIN_EXE_dync"))
+        .args(["check", "tests/errors/E0004-fat-arrow.dyn"])
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run dync");
+    assert!(!stderr(&no_color).contains('\u{1b}'));
+}
+
+#[test]
+fn deny_warnings_is_accepted() {
+    let output = dync(&["check", "--deny-warnings", "examples"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn explain_prints_the_explanation() {
+    let output = dync(&["explain", "E0004"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("# E0004: unexpected token"));
+    let lower = dync(&["explain", "e0013"]);
+    assert_eq!(lower.status.code(), Some(0));
+}
+
+#[test]
+fn explain_list_names_every_code() {
+    let output = dync(&["explain", "--list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    for code in dync_compiler::Code::ALL {
+        assert!(out.contains(code.as_str()), "{code} missing from --list");
+    }
+}
+
+#[test]
+fn explain_unknown_code_is_exit_2() {
+    let output = dync(&["explain", "E9999"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown diagnostic code `E9999`"));
+}
+
+#[test]
+fn help_and_version() {
+    let version = dync(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(stdout(&version).trim(), format!("dync {}", env!("CARGO_PKG_VERSION")));
+    for args in [&["--help"][..], &["check", "--help"], &["explain", "--help"], &["completions", "--help"]] {
+        let output = dync(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&output).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = dync(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        assert!(stdout(&output).contains("explain"), "{shell}");
+    }
+    assert_eq!(dync(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+/// Mutated examples through the real binary: only exit codes 0, 1 or 2, and every JSON
+/// diagnostic with a code and a label.
+#[test]
+fn mutated_programs_never_crash_the_cli() {
+    let texts: Vec<String> = common::dyn_files("examples").iter().map(|p| common::read(p)).collect();
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..200 {
+        let text = &texts[round % texts.len()];
+        let mut bytes = text.clone().into_bytes();
+        for _ in 0..(1 + next() % 4) {
+            let at = (next() as usize) % (bytes.len() + 1);
+            match next() % 3 {
+                0 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                1 => bytes.insert(at, b"{}()[]\"$->=:;,\n\xff"[(next() % 16) as usize]),
+                _ if at < bytes.len() => bytes[at] = (next() % 256) as u8,
+                _ => {}
+            }
+        }
+        let output = dync_stdin(&["check", "--message-format", "json", "-"], &bytes);
+        let code = output.status.code();
+        assert!(matches!(code, Some(0..=2)), "exit {code:?} for round {round}: {}", stderr(&output));
+        for line in stdout(&output).lines() {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            assert!(value["code"].as_str().is_some_and(|c| c.len() == 5), "{line}");
+            assert!(value["labels"].as_array().is_some_and(|l| !l.is_empty()), "{line}");
+        }
+        if code == Some(0) {
+            assert!(stdout(&output).is_empty());
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests: reading case files and rendering diagnostics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use dync_compiler::source::SourceMap;
+use dync_compiler::syntax::{Parsed, parse};
+use dync_compiler::{Diagnostic, FileId, render};
+
+/// The repository root (where Cargo.toml of the workspace is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `*.dyn` file below `dir` (relative to the root), sorted.
+pub fn dyn_files(dir: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root().join(dir)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "dyn") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A path relative to the root, with `/` separators (stable across machines).
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Parses `text` as file 0 and renders its diagnostics without colour.
+pub fn parse_and_render(name: &str, text: &str) -> (Parsed, String) {
+    let parsed = parse(text, FileId(0));
+    let mut sources = SourceMap::new();
+    sources.add(name, text);
+    let rendered = render::render_plain(&sources, &parsed.diagnostics);
+    (parsed, rendered)
+}
+
+pub fn render_diagnostics(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut sources = SourceMap::new();
+    sources.add(name, text);
+    render::render_plain(&sources, diagnostics)
+}
+
+/// The tree's debug form with every span removed: two trees print the same exactly when they
+/// are equal modulo spans.
+pub fn shape<T: std::fmt::Debug>(tree: &T) -> String {
+    let text = format!("{tree:?}");
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Spans print as `12..34` (and names as `"x" @12..34`): drop them.
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i;
+            while j < bytes.len() && bytes[j].is_ascii_digit() {
+                j += 1;
+            }
+            if text[j..].starts_with("..") {
+                let mut k = j + 2;
+                while k < bytes.len() && bytes[k].is_ascii_digit() {
+                    k += 1;
+                }
+                if k > j + 2 {
+                    i = k;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out.replace(" @", "")
+}

@@ -1,0 +1,106 @@
+//! Every ```dyn block in the docs, the README and the code explanations is checked: a plain
+//! `dyn` block must parse without diagnostics; a `dyn error=CODE` block must report CODE.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+mod common;
+
+use std::path::PathBuf;
+
+use dync_compiler::Code;
+
+struct Block {
+    file: String,
+    line: usize,
+    info: String,
+    text: String,
+}
+
+fn blocks_in(path: &std::path::Path) -> Vec<Block> {
+    let text = common::read(path);
+    let mut blocks = Vec::new();
+    let mut current: Option<Block> = None;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(block) = current.as_mut() {
+            if trimmed.starts_with("```") {
+                blocks.extend(current.take());
+            } else {
+                block.text.push_str(line);
+                block.text.push('\n');
+            }
+        } else if let Some(info) = trimmed.strip_prefix("```") {
+            current = Some(Block {
+                file: common::relative(path),
+                line: index + 1,
+                info: info.trim().to_string(),
+                text: String::new(),
+            });
+        }
+    }
+    assert!(current.is_none(), "{}: unclosed code block", path.display());
+    blocks
+}
+
+fn documents() -> Vec<PathBuf> {
+    let root = common::root();
+    let mut files = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for dir in ["docs", "compiler/src/codes"] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .map(|entries| {
+                entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "md")).collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        files.extend(found);
+    }
+    files
+}
+
+#[test]
+fn dyn_blocks_in_docs_check_as_declared() {
+    let mut checked = 0;
+    for path in documents() {
+        for block in blocks_in(&path) {
+            let mut words = block.info.split_whitespace();
+            if words.next() != Some("dyn") {
+                continue;
+            }
+            let expected: Option<Code> = words.find_map(|w| w.strip_prefix("error=")).map(|code| {
+                Code::parse(code).unwrap_or_else(|| panic!("{}:{}: unknown code {code}", block.file, block.line))
+            });
+            let (parsed, rendered) = common::parse_and_render(&format!("{}:{}", block.file, block.line), &block.text);
+            match expected {
+                None => assert!(
+                    parsed.diagnostics.is_empty(),
+                    "{}:{}: block should check clean:\n{rendered}",
+                    block.file,
+                    block.line
+                ),
+                Some(code) => assert!(
+                    parsed.diagnostics.iter().any(|d| d.code == code),
+                    "{}:{}: block should report {code}, got:\n{rendered}",
+                    block.file,
+                    block.line
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} dyn blocks found in the docs");
+}
+
+#[test]
+fn every_explanation_example_triggers_its_code() {
+    for &code in Code::ALL {
+        let path = common::root().join(format!("compiler/src/codes/{code}.md"));
+        let blocks = blocks_in(&path);
+        let failing = blocks.iter().filter(|b| b.info.starts_with("dyn") && b.info.contains("error=")).count();
+        // E0005 and E0007 cannot be shown as a short UTF-8 program; their cases live in tests/errors.
+        if !matches!(code, Code::E0005 | Code::E0007) {
+            assert!(failing >= 1, "{code}: the explanation has no `dyn error={code}` example");
+        }
+        let fixed = blocks.iter().filter(|b| b.info == "dyn").count();
+        assert!(fixed >= 1, "{code}: the explanation has no clean `dyn` block showing the fix");
+    }
+}
