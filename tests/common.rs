@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: reading case files and rendering diagnostics.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
-
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
