@@ -14,7 +14,7 @@ const TYPES: &str = include_str!("../../examples/smart-building/shared/types.dyn
 pub fn generate(lines: usize) -> String {
     let mut header = String::new();
     let mut body = String::new();
-    let mut declared = std::collections::HashSet::new();
+    let mut declared: std::collections::HashSet<dync_compiler::syntax::ast::SmolStr> = std::collections::HashSet::new();
     for source in [APP, TYPES] {
         let parsed = parse(source, FileId(0));
         for item in &parsed.module.items {
@@ -39,7 +39,7 @@ pub fn generate(lines: usize) -> String {
     }
     // Names brought in by `use` are renamed too, so each copy stays self-contained.
     for name in ["Reading", "RoomAverage", "Alert", "Severity"] {
-        declared.insert(name.to_string());
+        declared.insert(name.into());
     }
     let tokens = parse(&body, FileId(0)).tokens;
     let mut out = header;

@@ -1,11 +1,14 @@
 //! The typed syntax tree. Every node has a span; error and missing nodes keep broken code in the tree.
 
+pub use smol_str::SmolStr;
+
 use crate::span::Span;
 
 /// A name as written, with its span.
 #[derive(Clone, PartialEq)]
 pub struct Name {
-    pub text: String,
+    /// Inline up to 23 bytes, cheap to clone: names are copied into every later stage.
+    pub text: SmolStr,
     pub span: Span,
 }
 
@@ -334,7 +337,7 @@ pub enum LabelOp {
 /// A label value as written: a string, a bare name or a number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelValue {
-    pub text: String,
+    pub text: SmolStr,
     pub quoted: bool,
     pub span: Span,
 }
@@ -358,8 +361,8 @@ pub struct MetricTarget {
 /// A number with an optional unit, as written: `100m`, `64Mi`, `70%`, `2`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quantity {
-    pub number: String,
-    pub unit: String,
+    pub number: SmolStr,
+    pub unit: SmolStr,
     pub span: Span,
 }
 

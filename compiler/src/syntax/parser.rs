@@ -327,7 +327,7 @@ impl<'src> Ctx<'src> {
     }
 
     pub fn name(&self, start: usize, end: usize) -> Name {
-        Name { text: self.src[start..end].to_string(), span: self.span(start, end) }
+        Name { text: SmolStr::new(&self.src[start..end]), span: self.span(start, end) }
     }
 
     /// The `///` lines directly before the token starting at `offset`.
@@ -378,7 +378,11 @@ impl<'src> Ctx<'src> {
     pub fn quantity(&self, start: usize, end: usize) -> Quantity {
         let text = &self.src[start..end];
         let split = text.find(|c: char| !(c.is_ascii_digit() || c == '_' || c == '.')).unwrap_or(text.len());
-        Quantity { number: text[..split].to_string(), unit: text[split..].to_string(), span: self.span(start, end) }
+        Quantity {
+            number: SmolStr::new(&text[..split]),
+            unit: SmolStr::new(&text[split..]),
+            span: self.span(start, end),
+        }
     }
 
     pub fn string_text(&self, start: usize, end: usize) -> String {
@@ -399,7 +403,7 @@ impl<'src> Ctx<'src> {
     }
 
     pub fn label_value(&self, start: usize, end: usize) -> LabelValue {
-        LabelValue { text: self.src[start..end].to_string(), quoted: false, span: self.span(start, end) }
+        LabelValue { text: SmolStr::new(&self.src[start..end]), quoted: false, span: self.span(start, end) }
     }
 
     /// A quoted label value; an interpolation is kept as written (labels are checked later).
@@ -411,7 +415,7 @@ impl<'src> Ctx<'src> {
                 self.src[range.start + 1..range.end.saturating_sub(1).max(range.start + 1)].to_string()
             }
         };
-        LabelValue { text, quoted: true, span: s.span }
+        LabelValue { text: SmolStr::new(text), quoted: true, span: s.span }
     }
 
     pub fn fn_item(
