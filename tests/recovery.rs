@@ -54,6 +54,11 @@ fn evaluate(original: &[Item], mutated_text: &str, start: u32, end: u32, tally: 
     }
     if !all_found {
         tally.other_items_changed += 1;
+        if std::env::var_os("DYNC_RECOVERY_VERBOSE").is_some() {
+            let context =
+                &mutated_text[(start as usize).saturating_sub(30)..(end as usize + 30).min(mutated_text.len())];
+            eprintln!("=== other item changed at {start}: {context:?}");
+        }
     }
     if few && all_found {
         tally.recovered += 1;
