@@ -4,98 +4,22 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use dync::cli::{CheckArgs, Cli, ColorWhen, Command, Emit, ExplainArgs, FmtArgs, MessageFormat};
 use dync_compiler::source::{SourceMap, decode};
-use dync_compiler::{Code, Diagnostic, Severity, render, syntax};
+use dync_compiler::{Code, Diagnostic, Severity, format, render, syntax};
 
 /// Exit code: the program has errors (or warnings under `--deny-warnings`).
 const EXIT_PROGRAM_ERRORS: u8 = 1;
 /// Exit code: bad usage or an IO error (clap also exits with 2 on usage errors).
 const EXIT_USAGE_OR_IO: u8 = 2;
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "dync",
-    version,
-    about = "Check, compile and serve .dyn distributed dataflow programs",
-    propagate_version = true
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Check .dyn files for errors without producing output
-    ///
-    /// Exit status: 0 when clean, 1 when the program has errors, 2 on bad usage or IO errors.
-    Check(CheckArgs),
-    /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
-    Explain(ExplainArgs),
-    /// Print a shell completion script to stdout
-    Completions {
-        /// The shell to generate completions for
-        shell: clap_complete::Shell,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-struct CheckArgs {
-    /// Files or directories to check (directories are searched for *.dyn files); `-` reads stdin
-    #[arg(default_value = ".")]
-    paths: Vec<PathBuf>,
-    /// How to print diagnostics
-    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
-    message_format: MessageFormat,
-    /// Treat warnings as errors (exit status 1)
-    #[arg(long)]
-    deny_warnings: bool,
-    /// Also print an intermediate form of each file to stdout (`ast`: the syntax tree)
-    #[arg(long, value_enum)]
-    emit: Option<Emit>,
-    /// When to colour human-readable output (`auto` honours NO_COLOR and whether stderr is a terminal)
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum MessageFormat {
-    /// Rendered with source snippets, on stderr
-    Human,
-    /// One JSON object per line on stdout: code, severity, message, labels (file, byte range,
-    /// 1-based line/column range), notes, help
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Emit {
-    /// The syntax tree of each file, with byte spans
-    Ast,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorWhen {
-    Auto,
-    Always,
-    Never,
-}
-
-#[derive(Debug, clap::Args)]
-struct ExplainArgs {
-    /// The code to explain, e.g. E0004
-    #[arg(required_unless_present = "list")]
-    code: Option<String>,
-    /// List every code with its title
-    #[arg(long, conflicts_with = "code")]
-    list: bool,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Fmt(args) => fmt(&args),
         Command::Explain(args) => explain(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());
@@ -171,8 +95,101 @@ fn check(args: &CheckArgs) -> ExitCode {
     }
 }
 
+fn fmt(args: &FmtArgs) -> ExitCode {
+    let mut problems = Vec::new();
+    let inputs = collect_inputs(&args.paths, &mut problems);
+    let mut sources = SourceMap::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut would_change = Vec::new();
+    let mut formatted_count = 0;
+    for input in inputs {
+        let (name, bytes) = match read_input(&input) {
+            Ok(read) => read,
+            Err(message) => {
+                problems.push(IoProblem { path: display_path(&input), message });
+                continue;
+            }
+        };
+        if u32::try_from(bytes.len()).is_err() {
+            problems.push(IoProblem { path: name, message: "file is larger than 4 GiB".to_string() });
+            continue;
+        }
+        let file = dync_compiler::FileId(u32::try_from(sources.len()).unwrap_or(u32::MAX));
+        let decoded = decode(bytes, file);
+        if let Some(diagnostic) = decoded.invalid {
+            sources.add(name, decoded.text);
+            diagnostics.push(diagnostic);
+            continue;
+        }
+        let text = decoded.text;
+        match format::format(&text, file) {
+            Err(errors) => {
+                diagnostics.extend(errors);
+                sources.add(name, text);
+            }
+            Ok(formatted) => {
+                let is_stdin = input.as_os_str() == "-";
+                if is_stdin && !args.check {
+                    print!("{formatted}");
+                } else if formatted != text {
+                    if args.check {
+                        would_change.push(name.clone());
+                    } else if let Err(error) = std::fs::write(&input, formatted.as_bytes()) {
+                        problems.push(IoProblem {
+                            path: name.clone(),
+                            message: format!("cannot write: {}", io_message(&error)),
+                        });
+                    } else {
+                        formatted_count += 1;
+                    }
+                }
+                sources.add(name, text);
+            }
+        }
+    }
+    if let Err(error) = print_human(&sources, &diagnostics, args.color) {
+        eprintln!("error: cannot write diagnostics: {error}");
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    for problem in &problems {
+        eprintln!("error: cannot read `{}`: {}", problem.path, problem.message);
+    }
+    for name in &would_change {
+        println!("{name}");
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if args.check && !would_change.is_empty() {
+        eprintln!("{} would be reformatted", plural(would_change.len(), "file"));
+    } else if !args.check && formatted_count > 0 {
+        eprintln!("formatted {}", plural(formatted_count, "file"));
+    }
+    if errors > 0 {
+        eprintln!(
+            "{} not formatted: syntax errors",
+            plural(
+                diagnostics
+                    .iter()
+                    .map(|d| d.primary_span().map(|s| s.file))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                "file"
+            )
+        );
+    }
+    if !problems.is_empty() {
+        ExitCode::from(EXIT_USAGE_OR_IO)
+    } else if errors > 0 || !would_change.is_empty() {
+        ExitCode::from(EXIT_PROGRAM_ERRORS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+}
+
 fn summary(files: usize, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") };
     format!("checked {}: {}, {}", plural(files, "file"), plural(errors, "error"), plural(warnings, "warning"))
 }
 

@@ -247,3 +247,64 @@ fn mutated_programs_never_crash_the_cli() {
         }
     }
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dync-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+#[test]
+fn fmt_check_passes_on_the_examples() {
+    let output = dync(&["fmt", "--check", "examples", "stdlib"]);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_check_agrees() {
+    let dir = temp_dir("fmt");
+    let messy = dir.join("messy.dyn");
+    let clean = dir.join("clean.dyn");
+    std::fs::write(&messy, "flow f{a->b}\n").unwrap();
+    std::fs::write(&clean, "flow f {\n    a -> b\n}\n").unwrap();
+    let dir_arg = dir.to_string_lossy().into_owned();
+
+    let check = dync(&["fmt", "--check", &dir_arg]);
+    assert_eq!(check.status.code(), Some(1));
+    assert_eq!(stdout(&check).trim(), messy.to_string_lossy(), "lists exactly the file that would change");
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), "flow f{a->b}\n", "--check writes nothing");
+
+    let format = dync(&["fmt", &dir_arg]);
+    assert_eq!(format.status.code(), Some(0), "{}", stderr(&format));
+    assert!(stderr(&format).contains("formatted 1 file"));
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), "flow f {\n    a -> b\n}\n");
+
+    let again = dync(&["fmt", "--check", &dir_arg]);
+    assert_eq!(again.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fmt_leaves_files_with_syntax_errors_untouched() {
+    let dir = temp_dir("fmt-errors");
+    let broken = dir.join("broken.dyn");
+    let text = "flow f {  a ->  }\n";
+    std::fs::write(&broken, text).unwrap();
+    let output = dync(&["fmt", &broken.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("E0004"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("1 file not formatted: syntax errors"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), text);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fmt_reads_stdin_and_writes_stdout() {
+    let output = dync_stdin(&["fmt", "-"], b"app a{dync=\"0.1\"}\r\n");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "app a {\r\n    dync = \"0.1\"\r\n}\r\n");
+    let broken = dync_stdin(&["fmt", "-"], b"app a{dync=}\n");
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stdout(&broken).is_empty());
+}

@@ -104,3 +104,27 @@ fn every_explanation_example_triggers_its_code() {
         assert!(fixed >= 1, "{code}: the explanation has no clean `dyn` block showing the fix");
     }
 }
+
+#[test]
+fn formatting_guide_examples_are_in_the_canonical_layout() {
+    let path = common::root().join("docs/formatting.md");
+    let mut checked = 0;
+    for block in blocks_in(&path) {
+        if block.info != "dyn" {
+            continue;
+        }
+        // Blocks are indented inside list items: remove the common indentation.
+        let indent = block
+            .text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start().len())
+            .min()
+            .unwrap_or(0);
+        let text: String = block.text.lines().map(|l| format!("{}\n", l.get(indent..).unwrap_or(""))).collect();
+        let formatted = dync_compiler::format::format(&text, dync_compiler::FileId(0)).expect("guide examples parse");
+        assert_eq!(formatted, text, "{}:{}: not in the canonical layout", block.file, block.line);
+        checked += 1;
+    }
+    assert!(checked >= 4);
+}

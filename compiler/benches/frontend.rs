@@ -1,5 +1,5 @@
-//! Front-end throughput: lexing, parsing (of pre-lexed tokens) and both, on generated
-//! programs of 10k and 100k lines. Figures are recorded in BENCHMARKS.md.
+//! Front-end throughput: lexing, parsing (of pre-lexed tokens), both, and formatting, on
+//! generated programs of 10k and 100k lines. Figures are recorded in BENCHMARKS.md.
 
 mod generated;
 
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dync_compiler::FileId;
+use dync_compiler::format::format;
 use dync_compiler::syntax::lexer::lex;
 use dync_compiler::syntax::{parse, parse_lexed};
 
@@ -30,6 +31,7 @@ fn frontend(c: &mut Criterion) {
             )
         });
         group.bench_function("lex+parse", |b| b.iter(|| parse(black_box(&program), FileId(0))));
+        group.bench_function("format", |b| b.iter(|| format(black_box(&program), FileId(0))));
         group.finish();
     }
 }

@@ -304,7 +304,7 @@ fn join_docs<'a>(text: &str, file: FileId, tokens: impl Iterator<Item = &'a Toke
     for token in tokens {
         let raw = &text[token.range()];
         let body = raw.get(3..).unwrap_or("");
-        let body = body.strip_prefix(' ').unwrap_or(body).trim_end_matches('\r');
+        let body = body.strip_prefix(' ').unwrap_or(body).trim_end();
         lines.push(body);
         let token_span = Span::new(file, token.start as usize, token.end as usize);
         span = Some(span.map_or(token_span, |s| s.to(token_span)));
@@ -322,7 +322,18 @@ pub struct Ctx<'src> {
 }
 
 impl<'src> Ctx<'src> {
+    /// The span `start..end`, shrunk to the code it covers: lalrpop places the end of a rule
+    /// that finishes with an empty optional at the next token, past any comments between.
     pub fn span(&self, start: usize, end: usize) -> Span {
+        let bytes = self.src.as_bytes();
+        if end > start && end <= bytes.len() && bytes[end - 1].is_ascii_whitespace() {
+            let index = self.all_tokens.partition_point(|t| (t.end as usize) <= end);
+            let last_code =
+                self.all_tokens[..index].iter().rev().find(|t| !t.kind.is_trivia() && t.kind != TokenKind::Error);
+            if let Some(token) = last_code.filter(|t| t.end as usize > start) {
+                return Span::new(self.file, start, token.end as usize);
+            }
+        }
         Span::new(self.file, start, end)
     }
 

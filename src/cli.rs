@@ -1,0 +1,172 @@
+//! The command-line interface's definition (clap), shared by the binary and by the test that
+//! generates `docs/cli.md` from it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dync",
+    version,
+    about = "Check, compile and serve .dyn distributed dataflow programs",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check .dyn files for errors without producing output
+    ///
+    /// Exit status: 0 when clean, 1 when the program has errors, 2 on bad usage or IO errors.
+    Check(CheckArgs),
+    /// Format .dyn files in the canonical layout (in place), or check that they are
+    ///
+    /// Files with syntax errors are left untouched and reported (exit status 1). With `--check`
+    /// nothing is written: the files that would change are listed and the exit status is 1.
+    Fmt(FmtArgs),
+    /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
+    Explain(ExplainArgs),
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to generate completions for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files or directories to check (directories are searched for *.dyn files); `-` reads stdin
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Treat warnings as errors (exit status 1)
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Also print an intermediate form of each file to stdout (`ast`: the syntax tree)
+    #[arg(long, value_enum)]
+    pub emit: Option<Emit>,
+    /// When to colour human-readable output (`auto` honours NO_COLOR and whether stderr is a terminal)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Files or directories to format (directories are searched for *.dyn files); `-` formats
+    /// stdin to stdout
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; list the files whose layout differs and exit with status 1 if any does
+    #[arg(long)]
+    pub check: bool,
+    /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Rendered with source snippets, on stderr
+    Human,
+    /// One JSON object per line on stdout: code, severity, message, labels (file, byte range,
+    /// 1-based line/column range), notes, help
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The syntax tree of each file, with byte spans
+    Ast,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The code to explain, e.g. E0004
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every code with its title
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
+}
+
+/// The reference of every command, option and argument, in Markdown (`docs/cli.md`).
+pub fn markdown() -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    command.build();
+    let mut out = String::new();
+    out.push_str("# Command-line reference\n\n");
+    out.push_str("<!-- Generated from the clap definition in src/cli.rs by `DYNC_UPDATE_DOCS=1 cargo test --test generated_docs`; do not edit. -->\n\n");
+    out.push_str(&format!("{}\n\n", command.get_about().map(|a| a.to_string()).unwrap_or_default()));
+    out.push_str("Exit status, for every command: `0` success, `1` the program has errors (or, for `fmt --check`, files would change), `2` bad usage or an IO error.\n\n");
+    out.push_str("Global options: `--help` (`-h`) on every command, `--version` (`-V`).\n\n");
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let mut sub = sub.clone();
+        out.push_str(&format!("## `dync {}`\n\n", sub.get_name()));
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ");
+        out.push_str(&format!("```text\n{}\n```\n\n", usage.trim()));
+        let about = sub.get_long_about().or(sub.get_about()).map(|a| a.to_string()).unwrap_or_default();
+        out.push_str(&format!("{}\n\n", about.trim()));
+        let args: Vec<_> = sub.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")).collect();
+        if args.is_empty() {
+            continue;
+        }
+        out.push_str("| argument | description |\n|---|---|\n");
+        for arg in args {
+            let name = match (arg.get_long(), arg.get_short()) {
+                (Some(long), _) => {
+                    let value =
+                        arg.get_value_names().and_then(|v| v.first()).map(|v| format!(" <{v}>")).unwrap_or_default();
+                    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+                    format!("`--{long}{}`", if takes_value { value } else { String::new() })
+                }
+                (None, Some(short)) => format!("`-{short}`"),
+                (None, None) => format!(
+                    "`<{}>`",
+                    arg.get_value_names()
+                        .and_then(|v| v.first())
+                        .map_or(arg.get_id().as_str().to_uppercase(), |v| v.to_string())
+                ),
+            };
+            let help =
+                arg.get_long_help().or(arg.get_help()).map(|h| h.to_string()).unwrap_or_default().replace('\n', " ");
+            let mut details = Vec::new();
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| match v.get_help() {
+                    Some(h) => format!("`{}` ({})", v.get_name(), h.to_string().replace('\n', " ")),
+                    None => format!("`{}`", v.get_name()),
+                })
+                .collect();
+            if !values.is_empty() {
+                details.push(format!("one of: {}", values.join(", ")));
+            }
+            let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+            let defaults: Vec<String> =
+                arg.get_default_values().iter().map(|d| d.to_string_lossy().into_owned()).collect();
+            if takes_value && !defaults.is_empty() {
+                details.push(format!("default: `{}`", defaults.join(" ")));
+            }
+            let details = if details.is_empty() { String::new() } else { format!(" ({})", details.join("; ")) };
+            out.push_str(&format!("| {name} | {}{details} |\n", help.replace('|', "\\|")));
+        }
+        out.push('\n');
+    }
+    out
+}
