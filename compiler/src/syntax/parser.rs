@@ -147,6 +147,9 @@ fn parse_item(text: &str, file: FileId, all_tokens: &[Token], chunk: &[Token]) -
                 ctx.span(too_deep.start as usize, too_deep.end as usize),
                 "nesting limit reached here",
             )
+            .with_note(format!(
+                "brackets count one level each, and so does every operator in a run of operators: a sum of {MAX_NESTING} terms nests as deep as {MAX_NESTING} brackets"
+            ))
             .with_help("split the expression: move parts of it into functions of their own"),
         );
         return (error_item(file, item_span.start, item_span.end, docs), ctx.diagnostics);
