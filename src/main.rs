@@ -1,5 +1,6 @@
 //! The `dync` command line: argument parsing, file IO and exit codes around `dync-compiler`.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,8 @@ use clap::{CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use dync::cli::{CheckArgs, Cli, ColorWhen, Command, Emit, ExplainArgs, FmtArgs, MessageFormat};
 use dync_compiler::source::{SourceMap, decode};
-use dync_compiler::{Code, Diagnostic, Severity, format, render, syntax};
+use dync_compiler::syntax::ast::ItemKind;
+use dync_compiler::{Code, Diagnostic, FileId, Severity, app, format, render, syntax};
 
 /// Exit code: the program has errors (or warnings under `--deny-warnings`).
 const EXIT_PROGRAM_ERRORS: u8 = 1;
@@ -34,48 +36,106 @@ struct IoProblem {
     message: String,
 }
 
+/// Reads an app's module files from the directory of its `app` file.
+struct DiskLoader {
+    dir: PathBuf,
+    /// Every file read, so that files reached by an app are not checked again on their own.
+    read: Vec<PathBuf>,
+}
+
+impl app::Loader for DiskLoader {
+    fn load(&mut self, path: &str) -> Result<Vec<u8>, app::LoadError> {
+        let full = self.dir.join(path);
+        match std::fs::read(&full) {
+            Ok(bytes) => {
+                self.read.push(full);
+                Ok(bytes)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(app::LoadError::NotFound),
+            Err(error) => Err(app::LoadError::Other(io_message(&error))),
+        }
+    }
+}
+
+/// Diagnostics to print, with the files they point into.
+struct Report {
+    sources: SourceMap,
+    diagnostics: Vec<Diagnostic>,
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
     let mut problems = Vec::new();
     let inputs = collect_inputs(&args.paths, &mut problems);
-    let mut sources = SourceMap::new();
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut files = Vec::new();
     for input in inputs {
-        let (name, bytes) = match read_input(&input) {
-            Ok(read) => read,
-            Err(message) => {
-                problems.push(IoProblem { path: display_path(&input), message });
-                continue;
+        match read_input(&input) {
+            Ok((_, bytes)) if u32::try_from(bytes.len()).is_err() => {
+                problems
+                    .push(IoProblem { path: display_path(&input), message: "file is larger than 4 GiB".to_string() });
             }
-        };
-        if u32::try_from(bytes.len()).is_err() {
-            problems.push(IoProblem { path: name, message: "file is larger than 4 GiB".to_string() });
-            continue;
-        }
-        let file = dync_compiler::FileId(u32::try_from(sources.len()).unwrap_or(u32::MAX));
-        let decoded = decode(bytes, file);
-        match decoded.invalid {
-            None => {
-                let text = decoded.text;
-                let parsed = syntax::parse(&text, file);
-                if args.emit == Some(Emit::Ast) {
-                    println!("// {name}\n{:#?}", parsed.module);
-                }
-                sources.add(name, text);
-                diagnostics.extend(parsed.diagnostics);
-            }
-            Some(diagnostic) => {
-                sources.add(name, decoded.text);
-                diagnostics.push(diagnostic);
-            }
+            Ok((name, bytes)) => files.push((input, name, bytes)),
+            Err(message) => problems.push(IoProblem { path: display_path(&input), message }),
         }
     }
 
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = diagnostics.len() - errors;
-    let printed = match args.message_format {
-        MessageFormat::Human => print_human(&sources, &diagnostics, args.color),
-        MessageFormat::Json => print_json(&sources, &diagnostics),
-    };
+    // Apps first: a file with an `app` item is checked with every module it reaches.
+    let mut reports: Vec<Report> = Vec::new();
+    let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut files_checked = 0;
+    let mut rest = Vec::new();
+    for (path, name, bytes) in files {
+        let decoded = decode(bytes, FileId(0));
+        let is_app = decoded.invalid.is_none()
+            && syntax::parse(&decoded.text, FileId(0)).module.items.iter().any(|i| matches!(i.kind, ItemKind::App(_)));
+        if !is_app {
+            rest.push((path, name, decoded));
+            continue;
+        }
+        let dir = match path.parent() {
+            Some(parent) if path.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut loader = DiskLoader { dir, read: Vec::new() };
+        let app = app::load(&name, &decoded.text, &mut loader);
+        if args.emit == Some(Emit::Ast) {
+            for module in app.modules.iter().filter(|m| !matches!(m.origin, app::Origin::Std(_))) {
+                println!("// {}\n{:#?}", module.path, module.ast);
+            }
+        }
+        files_checked += app.modules.iter().filter(|m| !matches!(m.origin, app::Origin::Std(_))).count();
+        covered.insert(canonical(&path));
+        covered.extend(loader.read.iter().map(|p| canonical(p)));
+        reports.push(Report { sources: app.sources, diagnostics: app.diagnostics });
+    }
+    // Other files on their own: syntax only (a module is checked as part of its app).
+    for (path, name, decoded) in rest {
+        if path.as_os_str() != "-" && covered.contains(&canonical(&path)) {
+            continue;
+        }
+        let mut sources = SourceMap::new();
+        let file = sources.add(name.clone(), decoded.text.clone());
+        let diagnostics = match decoded.invalid {
+            Some(diagnostic) => vec![diagnostic],
+            None => {
+                let parsed = syntax::parse(&decoded.text, file);
+                if args.emit == Some(Emit::Ast) {
+                    println!("// {name}\n{:#?}", parsed.module);
+                }
+                parsed.diagnostics
+            }
+        };
+        files_checked += 1;
+        reports.push(Report { sources, diagnostics });
+    }
+    dedupe(&mut reports);
+
+    let all = || reports.iter().flat_map(|r| r.diagnostics.iter());
+    let errors = all().filter(|d| d.severity == Severity::Error).count();
+    let warnings = all().count() - errors;
+    let printed = reports.iter().try_for_each(|report| match args.message_format {
+        MessageFormat::Human => print_human(&report.sources, &report.diagnostics, args.color),
+        MessageFormat::Json => print_json(&report.sources, &report.diagnostics),
+    });
     if let Err(error) = printed {
         eprintln!("error: cannot write diagnostics: {error}");
         return ExitCode::from(EXIT_USAGE_OR_IO);
@@ -84,7 +144,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         eprintln!("error: cannot read `{}`: {}", problem.path, problem.message);
     }
     if args.message_format == MessageFormat::Human {
-        eprintln!("{}", summary(sources.len(), errors, warnings));
+        eprintln!("{}", summary(files_checked, errors, warnings));
     }
     if !problems.is_empty() {
         ExitCode::from(EXIT_USAGE_OR_IO)
@@ -92,6 +152,24 @@ fn check(args: &CheckArgs) -> ExitCode {
         ExitCode::from(EXIT_PROGRAM_ERRORS)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A path for comparing files reached in different ways (`a/../b.dyn`, links).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Drops diagnostics already in an earlier report (a module shared by two apps is reported once).
+fn dedupe(reports: &mut [Report]) {
+    let mut seen = BTreeSet::new();
+    for report in reports.iter_mut() {
+        let sources = &report.sources;
+        report.diagnostics.retain(|d| {
+            let file = d.primary_span().and_then(|s| sources.get(s.file)).map(|f| f.name.clone()).unwrap_or_default();
+            let span = d.primary_span().map(|s| (s.start, s.end));
+            seen.insert((file, d.code, span, d.message.clone()))
+        });
     }
 }
 

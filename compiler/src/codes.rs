@@ -51,6 +51,10 @@ registry! {
     E0011: Error, "function without a body";
     E0012: Error, "empty interpolation";
     E0013: Error, "a step that is not part of a chain";
+    E0101: Error, "module not found";
+    E0102: Error, "import cycle";
+    E0103: Error, "misplaced `app` item";
+    E0104: Error, "missing or unknown language version";
 }
 
 impl Code {

@@ -2,12 +2,15 @@
 //!
 //! Pure: no file, environment, clock or stdout IO. Sources in, results and diagnostics out.
 
+pub mod app;
 pub mod codes;
 pub mod diagnostic;
 pub mod format;
 pub mod render;
 pub mod source;
 pub mod span;
+pub mod stdlib;
+pub mod suggest;
 pub mod syntax;
 
 pub use codes::Code;
