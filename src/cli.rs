@@ -28,6 +28,11 @@ pub enum Command {
     /// Files with syntax errors are left untouched and reported (exit status 1). With `--check`
     /// nothing is written: the files that would change are listed and the exit status is 1.
     Fmt(FmtArgs),
+    /// Draw an app's dataflow: functions as nodes, edges labelled with their types, flows as clusters
+    ///
+    /// Prints Graphviz DOT (render it with `dot -Tsvg`) or Mermaid to stdout. The app must check
+    /// without errors; its diagnostics are printed otherwise (exit status 1).
+    Graph(GraphArgs),
     /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
     Explain(ExplainArgs),
     /// Print a shell completion script to stdout
@@ -48,7 +53,7 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit status 1)
     #[arg(long)]
     pub deny_warnings: bool,
-    /// Also print an intermediate form of each file to stdout (`ast`: the syntax tree)
+    /// Also print an intermediate form to stdout: `ast` (each file's syntax tree) or `ir` (each app's dataflow graph)
     #[arg(long, value_enum)]
     pub emit: Option<Emit>,
     /// When to colour human-readable output (`auto` honours NO_COLOR and whether stderr is a terminal)
@@ -70,6 +75,26 @@ pub struct FmtArgs {
     pub color: ColorWhen,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The app's file (the one with the `app` item); `-` reads stdin
+    pub file: PathBuf,
+    /// The output format
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT
+    Dot,
+    /// A Mermaid flowchart
+    Mermaid,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
     /// Rendered with source snippets, on stderr
@@ -83,6 +108,8 @@ pub enum MessageFormat {
 pub enum Emit {
     /// The syntax tree of each file, with byte spans
     Ast,
+    /// The dataflow graph of each app: function instances, their types, settings and edges
+    Ir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

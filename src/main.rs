@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
-use dync::cli::{CheckArgs, Cli, ColorWhen, Command, Emit, ExplainArgs, FmtArgs, MessageFormat};
+use dync::cli::{
+    CheckArgs, Cli, ColorWhen, Command, Emit, ExplainArgs, FmtArgs, GraphArgs, GraphFormat, MessageFormat,
+};
 use dync_compiler::source::{SourceMap, decode};
-use dync_compiler::syntax::ast::ItemKind;
-use dync_compiler::{Code, Diagnostic, FileId, Severity, app, format, render, syntax};
+use dync_compiler::{Code, Diagnostic, FileId, Severity, app, format, render, sema, syntax};
 
 /// Exit code: the program has errors (or warnings under `--deny-warnings`).
 const EXIT_PROGRAM_ERRORS: u8 = 1;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check(&args),
         Command::Fmt(args) => fmt(&args),
+        Command::Graph(args) => graph(&args),
         Command::Explain(args) => explain(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());
@@ -85,8 +87,7 @@ fn check(args: &CheckArgs) -> ExitCode {
     let mut rest = Vec::new();
     for (path, name, bytes) in files {
         let decoded = decode(bytes, FileId(0));
-        let is_app = decoded.invalid.is_none()
-            && syntax::parse(&decoded.text, FileId(0)).module.items.iter().any(|i| matches!(i.kind, ItemKind::App(_)));
+        let is_app = decoded.invalid.is_none() && syntax::declares_app(&decoded.text);
         if !is_app {
             rest.push((path, name, decoded));
             continue;
@@ -96,7 +97,14 @@ fn check(args: &CheckArgs) -> ExitCode {
             _ => PathBuf::from("."),
         };
         let mut loader = DiskLoader { dir, read: Vec::new() };
-        let app = app::load(&name, &decoded.text, &mut loader);
+        let mut app = app::load(&name, &decoded.text, &mut loader);
+        let mut analysis = sema::analyze(&app);
+        if args.emit == Some(Emit::Ir) {
+            match &analysis.ir {
+                Some(ir) => print!("{}", ir.render()),
+                None => eprintln!("note: no IR for `{name}`: the app has errors"),
+            }
+        }
         if args.emit == Some(Emit::Ast) {
             for module in app.modules.iter().filter(|m| !matches!(m.origin, app::Origin::Std(_))) {
                 println!("// {}\n{:#?}", module.path, module.ast);
@@ -105,7 +113,14 @@ fn check(args: &CheckArgs) -> ExitCode {
         files_checked += app.modules.iter().filter(|m| !matches!(m.origin, app::Origin::Std(_))).count();
         covered.insert(canonical(&path));
         covered.extend(loader.read.iter().map(|p| canonical(p)));
-        reports.push(Report { sources: app.sources, diagnostics: app.diagnostics });
+        let mut diagnostics = std::mem::take(&mut app.diagnostics);
+        diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
+        dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
+        reports.push(Report { sources: std::mem::take(&mut app.sources), diagnostics });
+        // The trees, the IR and the index are not needed any more; the process exits soon,
+        // and tearing large ones down would take longer than the check itself.
+        std::mem::forget(analysis);
+        std::mem::forget(app);
     }
     // Other files on their own: syntax only (a module is checked as part of its app).
     for (path, name, decoded) in rest {
@@ -171,6 +186,46 @@ fn dedupe(reports: &mut [Report]) {
             seen.insert((file, d.code, span, d.message.clone()))
         });
     }
+}
+
+fn graph(args: &GraphArgs) -> ExitCode {
+    let (name, bytes) = match read_input(&args.file) {
+        Ok(read) => read,
+        Err(message) => {
+            eprintln!("error: cannot read `{}`: {message}", display_path(&args.file));
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
+    let decoded = decode(bytes, FileId(0));
+    if let Some(diagnostic) = decoded.invalid {
+        let mut sources = SourceMap::new();
+        sources.add(name, decoded.text);
+        let _ = print_human(&sources, &[diagnostic], args.color);
+        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+    }
+    if !syntax::declares_app(&decoded.text) {
+        eprintln!("error: `{name}` has no `app` item: `dync graph` draws an app");
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    let dir = match args.file.parent() {
+        Some(parent) if args.file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
+    let analysis = sema::analyze(&app);
+    let Some(ir) = &analysis.ir else {
+        let mut diagnostics = app.diagnostics.clone();
+        diagnostics.extend(analysis.diagnostics);
+        dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
+        let _ = print_human(&app.sources, &diagnostics, args.color);
+        eprintln!("error: `{name}` has errors: no graph");
+        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+    };
+    match args.format {
+        GraphFormat::Dot => print!("{}", dync_compiler::graph::dot(ir)),
+        GraphFormat::Mermaid => print!("{}", dync_compiler::graph::mermaid(ir)),
+    }
+    ExitCode::SUCCESS
 }
 
 fn fmt(args: &FmtArgs) -> ExitCode {

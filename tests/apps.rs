@@ -8,25 +8,12 @@ mod common;
 
 use std::path::PathBuf;
 
-use dync_compiler::app::{self, LoadError, Loader};
-use dync_compiler::{Code, render};
-
-/// Reads module files from a folder of the corpus.
-struct FolderLoader(PathBuf);
-
-impl Loader for FolderLoader {
-    fn load(&mut self, path: &str) -> Result<Vec<u8>, LoadError> {
-        std::fs::read(self.0.join(path)).map_err(|_| LoadError::NotFound)
-    }
-}
+use dync_compiler::Code;
 
 /// Loads and checks the app in `dir`; returns its diagnostics' codes and their rendering.
 pub fn check_app(dir: &std::path::Path) -> (Vec<Code>, String) {
-    let root = dir.join("app.dyn");
-    let text = common::read(&root);
-    let app = app::load(&common::relative(&root), &text, &mut FolderLoader(dir.to_path_buf()));
-    let codes = app.diagnostics.iter().map(|d| d.code).collect();
-    (codes, render::render_plain(&app.sources, &app.diagnostics))
+    let (diagnostics, rendered) = common::app_diagnostics(&dir.join("app.dyn"));
+    (diagnostics.iter().map(|d| d.code).collect(), rendered)
 }
 
 pub fn case_dirs() -> Vec<PathBuf> {

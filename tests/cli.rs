@@ -118,7 +118,10 @@ fn stdin_is_read_with_dash() {
 
 #[test]
 fn bom_and_crlf_are_accepted() {
-    let output = dync_stdin(&["check", "-"], b"\xef\xbb\xbfapp a { dync = \"0.1\" }\r\nflow f {\r\n  a -> b\r\n}\r\n");
+    let output = dync_stdin(
+        &["check", "-"],
+        b"\xef\xbb\xbfapp a { dync = \"0.1\" }\r\nuse std::io::{mqtt_in, log}\r\nflow f {\r\n  mqtt_in(\"t\") -> log\r\n}\r\n",
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
@@ -307,4 +310,35 @@ fn fmt_reads_stdin_and_writes_stdout() {
     let broken = dync_stdin(&["fmt", "-"], b"app a{dync=}\n");
     assert_eq!(broken.status.code(), Some(1));
     assert!(stdout(&broken).is_empty());
+}
+
+#[test]
+fn graph_draws_an_app_as_dot_or_mermaid() {
+    let dot = dync(&["graph", "examples/smart-building/app.dyn"]);
+    assert_eq!(dot.status.code(), Some(0), "{}", stderr(&dot));
+    assert!(stdout(&dot).starts_with("digraph \"smart_building\" {"));
+    assert!(stdout(&dot).contains("\"tumbling\" -> \"alert\" [label=\"Window<String, Float>\"];"));
+    let mermaid = dync(&["graph", "--format", "mermaid", "examples/smart-building/app.dyn"]);
+    assert_eq!(mermaid.status.code(), Some(0));
+    assert!(stdout(&mermaid).starts_with("flowchart LR\n"));
+}
+
+#[test]
+fn graph_refuses_apps_with_errors_and_files_without_an_app() {
+    let broken = dync(&["graph", "tests/apps/E0104-unknown-version/app.dyn"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stderr(&broken).contains("E0104"), "{}", stderr(&broken));
+    assert!(stdout(&broken).is_empty());
+    let module = dync(&["graph", "stdlib/io.dyn"]);
+    assert_eq!(module.status.code(), Some(2));
+    assert!(stderr(&module).contains("has no `app` item"), "{}", stderr(&module));
+}
+
+#[test]
+fn check_emits_the_ir() {
+    let output = dync(&["check", "--emit", "ir", "examples/smart-building"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.starts_with("app smart_building (namespace iot)"), "{out}");
+    assert!(out.contains("node decode (decode) = app::decode  [transform]  Bytes -> Reading"), "{out}");
 }

@@ -87,3 +87,31 @@ pub fn shape<T: std::fmt::Debug>(tree: &T) -> String {
     }
     out.replace(" @", "")
 }
+
+/// Reads an app's module files from a folder (the app file's directory).
+pub struct FolderLoader(pub PathBuf);
+
+impl dync_compiler::app::Loader for FolderLoader {
+    fn load(&mut self, path: &str) -> Result<Vec<u8>, dync_compiler::app::LoadError> {
+        std::fs::read(self.0.join(path)).map_err(|_| dync_compiler::app::LoadError::NotFound)
+    }
+}
+
+/// Loads and analyses the app whose file is `root` (relative names in diagnostics).
+pub fn analyze_app(root: &Path) -> (dync_compiler::app::App, dync_compiler::sema::Analysis) {
+    let text = read(root);
+    let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
+    let app = dync_compiler::app::load(&relative(root), &text, &mut FolderLoader(dir));
+    let analysis = dync_compiler::sema::analyze(&app);
+    (app, analysis)
+}
+
+/// An app's diagnostics (loading and analysis), sorted, and their rendering.
+pub fn app_diagnostics(root: &Path) -> (Vec<Diagnostic>, String) {
+    let (app, analysis) = analyze_app(root);
+    let mut diagnostics = app.diagnostics.clone();
+    diagnostics.extend(analysis.diagnostics);
+    dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
+    let rendered = render::render_plain(&app.sources, &diagnostics);
+    (diagnostics, rendered)
+}

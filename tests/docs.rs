@@ -59,8 +59,11 @@ fn check_block(name: &str, text: &str) -> (Vec<Code>, String) {
         return (parsed.diagnostics.iter().map(|d| d.code).collect(), rendered);
     }
     let app = dync_compiler::app::load(name, text, &mut NoFiles);
-    let rendered = dync_compiler::render::render_plain(&app.sources, &app.diagnostics);
-    (app.diagnostics.iter().map(|d| d.code).collect(), rendered)
+    let analysis = dync_compiler::sema::analyze(&app);
+    let mut diagnostics = app.diagnostics.clone();
+    diagnostics.extend(analysis.diagnostics);
+    let rendered = dync_compiler::render::render_plain(&app.sources, &diagnostics);
+    (diagnostics.iter().map(|d| d.code).collect(), rendered)
 }
 
 fn documents() -> Vec<PathBuf> {

@@ -44,3 +44,18 @@ fn examples_use_every_node_kind() {
         NodeKind::ALL.iter().copied().filter(|k| !k.is_error_or_missing() && !seen.contains(k)).collect();
     assert!(missing.is_empty(), "node kinds no example uses: {missing:?}");
 }
+
+/// Every example app: its dataflow graph as the IR listing, and as DOT and Mermaid.
+#[test]
+fn example_ir_and_graphs() {
+    for app in ["smart-building", "factory-maintenance"] {
+        let root = common::root().join("examples").join(app).join("app.dyn");
+        let (diagnostics, rendered) = common::app_diagnostics(&root);
+        assert!(diagnostics.is_empty(), "{app} must check clean:\n{rendered}");
+        let (_, analysis) = common::analyze_app(&root);
+        let ir = analysis.ir.expect("a clean app has an IR");
+        insta::assert_snapshot!(format!("{app}-ir"), ir.render());
+        insta::assert_snapshot!(format!("{app}-dot"), dync_compiler::graph::dot(&ir));
+        insta::assert_snapshot!(format!("{app}-mermaid"), dync_compiler::graph::mermaid(&ir));
+    }
+}

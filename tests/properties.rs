@@ -181,3 +181,66 @@ fn wide_but_shallow_programs_are_fine() {
     let parsed = parse(&format!("place f {{\n{rules}}}\n"), FileId(0));
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics.first());
 }
+
+/// Random mutations of each example's app file, checked as whole apps (modules loaded from
+/// the example's folder): no panic, and every diagnostic labelled inside the file it names.
+#[test]
+fn mutated_apps_check_without_panics() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let apps: Vec<std::path::PathBuf> =
+        ["smart-building", "factory-maintenance"].iter().map(|a| common::root().join("examples").join(a)).collect();
+    let mut checked = 0;
+    for round in 0..600 {
+        let dir = &apps[round % apps.len()];
+        let original = common::read(&dir.join("app.dyn"));
+        let parsed = parse(&original, FileId(0));
+        let tokens: Vec<_> = parsed.tokens.iter().filter(|t| !t.kind.is_trivia()).collect();
+        let mut text = original.clone();
+        for _ in 0..1 + next() % 3 {
+            let token = tokens[(next() as usize) % tokens.len()];
+            let other = tokens[(next() as usize) % tokens.len()];
+            let (start, end) = (token.start as usize, token.end as usize);
+            // Earlier edits shift offsets: skip a token that no longer sits on char boundaries.
+            if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            let replacement = match next() % 3 {
+                0 => String::new(),
+                1 => original[other.range()].to_string(),
+                _ => format!("{} {}", &original[token.range()], &original[other.range()]),
+            };
+            text.replace_range(start..end, &replacement);
+        }
+        let app = dync_compiler::app::load("app.dyn", &text, &mut common::FolderLoader(dir.clone()));
+        let analysis = dync_compiler::sema::analyze(&app);
+        for diagnostic in app.diagnostics.iter().chain(&analysis.diagnostics) {
+            assert!(!diagnostic.labels.is_empty(), "round {round}: {} without a label", diagnostic.code);
+            for label in &diagnostic.labels {
+                let file = app.sources.get(label.span.file).expect("label in a known file");
+                let (s, e) = (label.span.start as usize, label.span.end as usize);
+                assert!(
+                    s <= e && e <= file.text.len(),
+                    "round {round}: {} label {s}..{e} outside {}",
+                    diagnostic.code,
+                    file.name
+                );
+                assert!(file.text.is_char_boundary(s) && file.text.is_char_boundary(e));
+                assert!(
+                    !file.name.starts_with("<std>"),
+                    "round {round}: {} points into the standard library",
+                    diagnostic.code
+                );
+            }
+        }
+        let all: Vec<_> = app.diagnostics.iter().chain(&analysis.diagnostics).cloned().collect();
+        let _ = dync_compiler::render::render_plain(&app.sources, &all);
+        checked += 1;
+    }
+    assert_eq!(checked, 600);
+}

@@ -370,8 +370,18 @@ fn check_app_items(app: &mut App) {
                     _ => None,
                 };
                 let known = text.as_deref().is_some_and(|t| LANGUAGE_VERSIONS.contains(&t));
-                if !known {
-                    let shown = text.map_or_else(|| "this value".to_string(), |t| format!("\"{t}\""));
+                if text.is_none() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0104,
+                            "the language version must be a plain string",
+                            value.span,
+                            "not a string",
+                        )
+                        .with_help(format!("write `dync = \"{}\"`", LANGUAGE_VERSIONS[LANGUAGE_VERSIONS.len() - 1])),
+                    );
+                } else if !known {
+                    let shown = text.map_or_else(String::new, |t| format!("\"{t}\""));
                     diagnostics.push(
                         Diagnostic::new(
                             Code::E0104,

@@ -55,6 +55,33 @@ registry! {
     E0102: Error, "import cycle";
     E0103: Error, "misplaced `app` item";
     E0104: Error, "missing or unknown language version";
+    E0110: Error, "name declared twice";
+    E0111: Error, "unknown name";
+    E0112: Error, "imported name not found";
+    E0113: Error, "not a valid Kubernetes name";
+    E0114: Error, "Kubernetes name collision";
+    E0115: Error, "unknown or invalid setting";
+    E0116: Error, "intrinsic outside the standard library";
+    E0201: Error, "type mismatch";
+    E0202: Error, "unknown field or variant";
+    E0203: Error, "wrong arguments";
+    E0204: Error, "invalid operands";
+    E0205: Error, "invalid or incomplete match";
+    E0206: Error, "quantity without meaning in an expression";
+    E0207: Error, "type cannot be inferred or violates its bound";
+    E0208: Error, "invalid environment value or secret";
+    E0209: Error, "invalid type";
+    E0301: Error, "edge type mismatch";
+    E0303: Error, "sink in the middle of a chain";
+    E0304: Error, "source fed by an edge";
+    E0305: Error, "cycle in the dataflow";
+    E0306: Error, "misused stream or step";
+    E0307: Error, "conflicting settings for one function";
+    W0101: Warning, "unused import";
+    W0102: Warning, "unused type";
+    W0103: Warning, "function not used in any flow";
+    W0301: Warning, "stream never used";
+    W0302: Warning, "function reachable from no source";
 }
 
 impl Code {

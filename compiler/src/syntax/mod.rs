@@ -6,4 +6,4 @@ pub mod parser;
 pub mod token;
 pub mod walk;
 
-pub use parser::{Parsed, parse, parse_lexed};
+pub use parser::{Parsed, declares_app, parse, parse_lexed};

@@ -74,6 +74,13 @@ pub fn parse_lexed(text: &str, file: FileId, lexed: Lexed) -> Parsed {
     Parsed { module: Module { docs: module_docs, items }, tokens, diagnostics }
 }
 
+/// Whether the file declares an `app` item (found by lexing and splitting, without parsing).
+pub fn declares_app(text: &str) -> bool {
+    let tokens: Vec<Token> =
+        lex(text, FileId(0)).tokens.into_iter().filter(|t| !t.kind.is_trivia() && t.kind != TokenKind::Error).collect();
+    split_items(text, &tokens).iter().any(|chunk| chunk.first().is_some_and(|t| t.kind == TokenKind::App))
+}
+
 /// Splits significant tokens into item chunks.
 fn split_items<'t>(text: &str, tokens: &'t [Token]) -> Vec<&'t [Token]> {
     let mut chunks = Vec::new();

@@ -1,0 +1,22 @@
+//! Writes a generated app to stdout for the `check` benchmark: `generate_app FUNCTIONS`.
+
+#[path = "../benches/generated_app.rs"]
+mod generated_app;
+
+use std::io::Write;
+
+fn main() -> std::process::ExitCode {
+    let functions = match std::env::args().nth(1).map(|a| a.parse::<usize>()) {
+        None => 10_000,
+        Some(Ok(n)) => n,
+        Some(Err(e)) => {
+            eprintln!("error: FUNCTIONS must be a whole number: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    if let Err(e) = std::io::stdout().write_all(generated_app::generate_app(functions).as_bytes()) {
+        eprintln!("error: cannot write: {e}");
+        return std::process::ExitCode::from(2);
+    }
+    std::process::ExitCode::SUCCESS
+}
