@@ -610,7 +610,8 @@ impl<'s, 'a> Checker<'s, 'a> {
                     )
                     .with_help(format!("write `.{}`", name.text)),
                 );
-                (other.clone(), false)
+                // Typed as the user meant it (an optional), so what follows is not reported again.
+                (other.clone(), true)
             }
             (other, false) => (other.clone(), false),
         };
