@@ -53,6 +53,13 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit status 1)
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Check only this profile (by default the app is checked as written and under every profile)
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Also check that some node of this inventory can run each function: the output of
+    /// `kubectl get nodes -o yaml`, or the native form (docs/language.md, "Feasibility")
+    #[arg(long, value_name = "NODES.yaml")]
+    pub cluster: Option<PathBuf>,
     /// Also print an intermediate form to stdout: `ast` (each file's syntax tree) or `ir` (each app's dataflow graph)
     #[arg(long, value_enum)]
     pub emit: Option<Emit>,
@@ -82,6 +89,9 @@ pub struct GraphArgs {
     /// The output format
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+    /// Draw the app with this profile applied
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,

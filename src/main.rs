@@ -80,10 +80,22 @@ fn check(args: &CheckArgs) -> ExitCode {
         }
     }
 
+    let inventory = match &args.cluster {
+        None => None,
+        Some(path) => match read_inventory(path) {
+            Ok(inventory) => Some(inventory),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_USAGE_OR_IO);
+            }
+        },
+    };
+
     // Apps first: a file with an `app` item is checked with every module it reaches.
     let mut reports: Vec<Report> = Vec::new();
     let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
     let mut files_checked = 0;
+    let mut usage_errors = 0;
     let mut rest = Vec::new();
     for (path, name, bytes) in files {
         let decoded = decode(bytes, FileId(0));
@@ -98,7 +110,14 @@ fn check(args: &CheckArgs) -> ExitCode {
         };
         let mut loader = DiskLoader { dir, read: Vec::new() };
         let mut app = app::load(&name, &decoded.text, &mut loader);
-        let mut analysis = sema::analyze(&app);
+        let mut analysis = match analyze(&app, args.profile.as_deref()) {
+            Ok(analysis) => analysis,
+            Err(message) => {
+                eprintln!("error: `{name}`: {message}");
+                usage_errors += 1;
+                continue;
+            }
+        };
         if args.emit == Some(Emit::Ir) {
             match &analysis.ir {
                 Some(ir) => print!("{}", ir.render()),
@@ -115,6 +134,9 @@ fn check(args: &CheckArgs) -> ExitCode {
         covered.extend(loader.read.iter().map(|p| canonical(p)));
         let mut diagnostics = std::mem::take(&mut app.diagnostics);
         diagnostics.extend(std::mem::take(&mut analysis.diagnostics));
+        if let Some(inventory) = &inventory {
+            diagnostics.extend(feasibility(&app, &analysis, args.profile.as_deref(), inventory));
+        }
         dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
         reports.push(Report { sources: std::mem::take(&mut app.sources), diagnostics });
         // The trees, the IR and the index are not needed any more; the process exits soon,
@@ -161,13 +183,72 @@ fn check(args: &CheckArgs) -> ExitCode {
     if args.message_format == MessageFormat::Human {
         eprintln!("{}", summary(files_checked, errors, warnings));
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() || usage_errors > 0 {
         ExitCode::from(EXIT_USAGE_OR_IO)
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {
         ExitCode::from(EXIT_PROGRAM_ERRORS)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reads a node inventory (YAML) from disk.
+fn read_inventory(path: &Path) -> Result<dync_compiler::cluster::Inventory, String> {
+    let shown = display_path(path);
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {}", io_message(&e)))?;
+    let value = dync_runtime_config::yaml::to_json(&text).map_err(|e| format!("`{shown}` is not valid YAML: {e}"))?;
+    dync_compiler::cluster::inventory(&value)
+        .map_err(|problems| format!("`{shown}` is not a usable node inventory:\n  {}", problems.join("\n  ")))
+}
+
+/// Feasibility of the app as written and under every profile (or the one asked for); a
+/// problem that only a profile has says so.
+fn feasibility(
+    app: &app::App,
+    analysis: &sema::Analysis,
+    profile: Option<&str>,
+    inventory: &dync_compiler::cluster::Inventory,
+) -> Vec<Diagnostic> {
+    let mut found: Vec<Diagnostic> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add = |diagnostics: Vec<Diagnostic>, profile: Option<&str>| {
+        for mut diagnostic in diagnostics {
+            if seen.insert((diagnostic.code, diagnostic.primary_span(), diagnostic.message.clone())) {
+                if let Some(profile) = profile {
+                    diagnostic.notes.push(format!("in profile `{profile}`"));
+                }
+                found.push(diagnostic);
+            }
+        }
+    };
+    if let Some(ir) = &analysis.ir {
+        add(dync_compiler::cluster::check(ir, inventory), None);
+    }
+    if profile.is_none() {
+        for name in sema::profile_names(app) {
+            if let Some(ir) = sema::analyze_profile(app, &name).and_then(|a| a.ir) {
+                add(dync_compiler::cluster::check(&ir, inventory), Some(&name));
+            }
+        }
+    }
+    found
+}
+
+/// The app as written and under every profile, or under the one profile asked for.
+fn analyze(app: &app::App, profile: Option<&str>) -> Result<sema::Analysis, String> {
+    let Some(profile) = profile else { return Ok(sema::analyze(app)) };
+    sema::analyze_profile(app, profile).ok_or_else(|| {
+        let names = sema::profile_names(app);
+        let mut message = format!("the app has no profile `{profile}`");
+        if let Some(close) = dync_compiler::suggest::closest(profile, names.iter().map(String::as_str)) {
+            message.push_str(&format!("; did you mean `{close}`?"));
+        } else if names.is_empty() {
+            message.push_str(" (it declares none)");
+        } else {
+            message.push_str(&format!(" (its profiles: {})", names.join(", ")));
+        }
+        message
+    })
 }
 
 /// A path for comparing files reached in different ways (`a/../b.dyn`, links).
@@ -212,7 +293,13 @@ fn graph(args: &GraphArgs) -> ExitCode {
         _ => PathBuf::from("."),
     };
     let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
-    let analysis = sema::analyze(&app);
+    let analysis = match analyze(&app, args.profile.as_deref()) {
+        Ok(analysis) => analysis,
+        Err(message) => {
+            eprintln!("error: `{name}`: {message}");
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
     let Some(ir) = &analysis.ir else {
         let mut diagnostics = app.diagnostics.clone();
         diagnostics.extend(analysis.diagnostics);

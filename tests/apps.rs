@@ -64,7 +64,11 @@ fn the_standard_library_checks_clean() {
             jsonl_in(\"in.jsonl\") -> decode -> http_out(\"https://example.com\")\n\
             timer(1s) -> mqtt_out(\"ticks\")\n\
         }\n";
-    let app = dync_compiler::app::load("every_std.dyn", app, &mut common::FolderLoader(std::path::PathBuf::from("/nonexistent")));
+    let app = dync_compiler::app::load(
+        "every_std.dyn",
+        app,
+        &mut common::FolderLoader(std::path::PathBuf::from("/nonexistent")),
+    );
     let analysis = dync_compiler::sema::analyze(&app);
     let all: Vec<_> = app.diagnostics.iter().chain(&analysis.diagnostics).collect();
     assert!(all.is_empty(), "{all:?}");

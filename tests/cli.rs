@@ -342,3 +342,79 @@ fn check_emits_the_ir() {
     assert!(out.starts_with("app smart_building (namespace iot)"), "{out}");
     assert!(out.contains("node decode (decode) = app::decode  [transform]  Bytes -> Reading"), "{out}");
 }
+
+#[test]
+fn examples_are_feasible_on_their_clusters_in_every_profile() {
+    for example in ["smart-building", "factory-maintenance"] {
+        let nodes = format!("examples/{example}/nodes.yaml");
+        let dir = format!("examples/{example}");
+        let output = dync(&["check", "--deny-warnings", "--cluster", &nodes, &dir]);
+        assert_eq!(output.status.code(), Some(0), "{example}: {}", stderr(&output));
+        for profile in dync_compiler_profiles(&dir) {
+            let output = dync(&["check", "--deny-warnings", "--profile", &profile, "--cluster", &nodes, &dir]);
+            assert_eq!(output.status.code(), Some(0), "{example} --profile {profile}: {}", stderr(&output));
+        }
+    }
+}
+
+fn dync_compiler_profiles(dir: &str) -> Vec<String> {
+    let root = common::root().join(dir).join("app.dyn");
+    let (app, _) = common::analyze_app(&root);
+    dync_compiler::sema::profile_names(&app)
+}
+
+#[test]
+fn an_inventory_without_labels_fails_with_a_located_error() {
+    let original = common::read(&common::root().join("examples/smart-building/nodes.yaml"));
+    let mut value = dync_runtime_config::yaml::to_json(&original).unwrap();
+    for item in value["items"].as_array_mut().unwrap() {
+        item["metadata"]["labels"] = serde_json::json!({});
+    }
+    let dir = temp_dir("no-labels");
+    let path = dir.join("nodes.yaml");
+    // JSON is YAML.
+    std::fs::write(&path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    let output =
+        dync(&["check", "--message-format", "json", "--cluster", &path.to_string_lossy(), "examples/smart-building"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let e0409: Vec<&serde_json::Value> = lines.iter().filter(|d| d["code"] == "E0409").collect();
+    assert!(!e0409.is_empty(), "{}", stdout(&output));
+    let label = &e0409[0]["labels"][0];
+    assert_eq!(label["file"], "examples/smart-building/app.dyn");
+    assert!(label["line_start"].as_u64().unwrap() > 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_inventories_and_profiles_are_usage_errors() {
+    let dir = temp_dir("bad-inventory");
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "nodes:\n  - name: [unclosed\n").unwrap();
+    let output = dync(&["check", "--cluster", &broken.to_string_lossy(), "examples/smart-building"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("is not valid YAML: line"), "{}", stderr(&output));
+    let wrong = dir.join("wrong.yaml");
+    std::fs::write(&wrong, "nodes:\n  - name: a\n    allocatable: { cpu: lots }\n").unwrap();
+    let output = dync(&["check", "--cluster", &wrong.to_string_lossy(), "examples/smart-building"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("node `a`: allocatable cpu `lots` is not a CPU quantity"), "{}", stderr(&output));
+    let missing = dync(&["check", "--cluster", "no/such/nodes.yaml", "examples/smart-building"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let profile = dync(&["check", "--profile", "lokal", "examples/smart-building"]);
+    assert_eq!(profile.status.code(), Some(2));
+    assert!(stderr(&profile).contains("no profile `lokal`; did you mean `local`?"), "{}", stderr(&profile));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn graph_and_ir_follow_a_profile() {
+    let graph = dync(&["graph", "--profile", "local", "examples/smart-building/app.dyn"]);
+    assert_eq!(graph.status.code(), Some(0), "{}", stderr(&graph));
+    assert!(stdout(&graph).contains("\"jsonl_in\" -> \"decode\""), "{}", stdout(&graph));
+    assert!(!stdout(&graph).contains("mqtt_in"));
+    let ir = dync(&["check", "--profile", "local", "--emit", "ir", "examples/smart-building"]);
+    let out = stdout(&ir);
+    assert!(out.starts_with("app smart_building (namespace iot-local)"), "{out}");
+    assert!(out.contains("setting path: String = \"out/alerts.jsonl\""), "{out}");
+}

@@ -106,10 +106,23 @@ pub fn analyze_app(root: &Path) -> (dync_compiler::app::App, dync_compiler::sema
     (app, analysis)
 }
 
-/// An app's diagnostics (loading and analysis), sorted, and their rendering.
+/// A node inventory file read as `dync check --cluster` reads it.
+pub fn read_inventory(path: &Path) -> dync_compiler::cluster::Inventory {
+    let value = dync_runtime_config::yaml::to_json(&read(path)).expect("valid YAML");
+    dync_compiler::cluster::inventory(&value).expect("a usable inventory")
+}
+
+/// An app's diagnostics (loading, analysis, and feasibility against `nodes.yaml` next to the
+/// app file when there is one), sorted, and their rendering.
 pub fn app_diagnostics(root: &Path) -> (Vec<Diagnostic>, String) {
     let (app, analysis) = analyze_app(root);
     let mut diagnostics = app.diagnostics.clone();
+    let nodes = root.with_file_name("nodes.yaml");
+    if nodes.exists()
+        && let Some(ir) = &analysis.ir
+    {
+        diagnostics.extend(dync_compiler::cluster::check(ir, &read_inventory(&nodes)));
+    }
     diagnostics.extend(analysis.diagnostics);
     dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
     let rendered = render::render_plain(&app.sources, &diagnostics);

@@ -77,6 +77,16 @@ registry! {
     E0305: Error, "cycle in the dataflow";
     E0306: Error, "misused stream or step";
     E0307: Error, "conflicting settings for one function";
+    E0401: Error, "placement given twice";
+    E0402: Error, "function placed near itself";
+    E0403: Error, "contradictory placement";
+    E0404: Error, "invalid quantity or placement value";
+    E0405: Error, "invalid count, range or weight";
+    E0406: Error, "invalid label key or value";
+    E0407: Error, "override of a function without a handler";
+    E0408: Error, "invalid replacement in a profile";
+    E0409: Error, "no node can run the function";
+    E0410: Error, "replicas cannot be kept apart";
     W0101: Warning, "unused import";
     W0102: Warning, "unused type";
     W0103: Warning, "function not used in any flow";

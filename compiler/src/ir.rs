@@ -78,6 +78,10 @@ pub struct Node {
     pub settings: Vec<SettingValue>,
     /// The flows the node appears in, in order.
     pub flows: Vec<String>,
+    /// Where its pods may run and how many (the defaults without a `place` item).
+    pub placement: crate::placement::Placement,
+    /// The function's name in its `place` item, if it has one.
+    pub placement_span: Option<Span>,
     /// Where the function is declared (user functions) or used (library instances).
     pub span: Span,
 }
@@ -170,6 +174,7 @@ impl Ir {
                     if setting.is_default { " (default)" } else { "" }
                 );
             }
+            node.placement.render(&mut out);
             let _ = writeln!(out, "  flows: {}", node.flows.join(", "));
             for edge in self.graph.edges(index) {
                 let _ = writeln!(out, "  -> {} : {}", self.graph[edge.target()].name, edge.weight().ty);

@@ -3,12 +3,14 @@
 //! Pure: no file, environment, clock or stdout IO. Sources in, results and diagnostics out.
 
 pub mod app;
+pub mod cluster;
 pub mod codes;
 pub mod diagnostic;
 pub mod format;
 pub mod graph;
 pub mod ide;
 pub mod ir;
+pub mod placement;
 pub mod render;
 pub mod sema;
 pub mod source;

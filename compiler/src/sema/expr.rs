@@ -141,6 +141,28 @@ fn check_handler(sema: &mut Sema<'_>, module: usize, settings: &[Setting], body:
     }
 }
 
+/// A profile's `fn f { ... }`: the same settings as a handler, none of them required.
+pub(crate) fn check_handler_override(sema: &mut Sema<'_>, module: usize, settings: &[Setting]) {
+    for setting in settings {
+        match &setting.kind {
+            SettingKind::Value { key: SettingKey::Name(key), value }
+                if matches!(key.text.as_str(), "exec" | "image") =>
+            {
+                let mut checker = Checker { sema, module, locals: Vec::new(), in_env: false };
+                checker.expect(value, &Ty::String, &format!("`{}`", key.text));
+                require_plain_string(sema, value, &key.text);
+            }
+            SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "env" => {
+                check_env(sema, module, settings)
+            }
+            SettingKind::Error => {}
+            SettingKind::Value { key, .. } | SettingKind::Block { key, .. } => {
+                unknown_setting(sema, key, &["exec", "image", "env"], "a handler override");
+            }
+        }
+    }
+}
+
 /// `env { NAME = "value", TOKEN = secret("name", "key") }`
 fn check_env(sema: &mut Sema<'_>, module: usize, settings: &[Setting]) {
     let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
@@ -222,9 +244,15 @@ fn unknown_setting(sema: &mut Sema<'_>, key: &SettingKey, known: &[&str], place:
 
 /// The settings of the `app` item.
 pub(crate) fn check_app_settings(sema: &mut Sema<'_>, module: usize, app: &AppItem) {
+    let settings: Vec<&Setting> = app.settings.iter().collect();
+    check_app_setting_list(sema, module, &settings);
+}
+
+/// App settings, in the `app` item or a profile.
+pub(crate) fn check_app_setting_list(sema: &mut Sema<'_>, module: usize, settings: &[&Setting]) {
     const KNOWN: &[&str] = &["dync", "namespace", "registry", "runtime_image", "labels"];
     let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
-    for setting in &app.settings {
+    for setting in settings {
         if let SettingKind::Value { key: SettingKey::Name(key), .. }
         | SettingKind::Block { key: SettingKey::Name(key), .. } = &setting.kind
             && let Some(first) = seen.insert(key.text.to_string(), key.span)

@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::ir::{Body, Edge, EnvValue, Flow, Ir, Node, Role, SettingValue};
 use crate::sema::expr::Checker;
 use crate::sema::ty::{Ty, compatible};
-use crate::sema::{DefId, DefKind, FnInfo, Sema, fn_item};
+use crate::sema::{DefId, DefKind, FnInfo, Sema, fn_item, profile};
 use crate::span::Span;
 use crate::suggest::closest;
 use crate::syntax::ast::{self, Arg, ExprKind, FlowStmtKind, ItemKind, SettingKey, SettingKind, Step, StepKind};
@@ -160,6 +160,7 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
     let mut edges: Vec<PendingEdge> = Vec::new();
     let mut vars = Vars::default();
     let mut flows: Vec<(SmolStr, Vec<usize>)> = Vec::new();
+    validate_replacements(sema);
     // Each stream's name and the node whose output it names, for the index.
     let mut stream_nodes: Vec<(Span, usize)> = Vec::new();
 
@@ -303,6 +304,7 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
         }
     }
 
+    check_unused_replacements(sema);
     check_roles(sema, &nodes, &mut edges);
     let types = infer_types(sema, &mut nodes, &edges, &mut vars);
     let graph = assemble(sema, &mut nodes, &edges, &types, &vars);
@@ -343,6 +345,16 @@ fn resolve_step(
         StepKind::Ref(name) => (name, None),
         StepKind::Call { callee, args } => (callee, Some(args)),
         StepKind::Missing => return None,
+    };
+    // A profile's `replace a with b` swaps the step for `b`.
+    let replaced = replacement(sema, name, args.map(Vec::as_slice));
+    let (name, args) = match replaced {
+        Some(to) => match &to.kind {
+            StepKind::Ref(name) => (name, None),
+            StepKind::Call { callee, args } => (callee, Some(args)),
+            StepKind::Missing => return None,
+        },
+        None => (name, args),
     };
     if let Some(&b) = binding_names.get(&name.text) {
         bindings[b].used = true;
@@ -472,6 +484,32 @@ fn resolve_step(
     Some(Resolved::Node(index))
 }
 
+/// The step a profile's `replace` puts in place of `name(args)`, marking the replacement used.
+fn replacement<'a>(sema: &mut Sema<'a>, name: &ast::Name, args: Option<&[Arg]>) -> Option<&'a Step> {
+    let profile = sema.profile.as_ref()?;
+    let text = |arg: &Arg| {
+        let source = sema.app.sources.get(arg.span.file).map_or("", |f| &f.text[arg.span.range()]);
+        source.chars().filter(|c| !c.is_whitespace()).collect::<String>()
+    };
+    let invalid = &sema.replacements_invalid;
+    let (index, to) =
+        profile.replacements.iter().enumerate().filter(|(i, _)| !invalid.contains(i)).find_map(|(i, (from, to))| {
+            let matches = match &from.kind {
+                StepKind::Ref(from_name) => from_name.text == name.text,
+                StepKind::Call { callee, args: from_args } => {
+                    callee.text == name.text
+                        && args.is_some_and(|a| {
+                            a.len() == from_args.len() && a.iter().zip(from_args).all(|(x, y)| text(x) == text(y))
+                        })
+                }
+                StepKind::Missing => false,
+            };
+            matches.then_some((i, *to))
+        })?;
+    sema.replacements_used.insert(index);
+    Some(to)
+}
+
 /// Whether two argument lists are written the same (names and values, spacing aside).
 fn same_args(sema: &Sema<'_>, a: &[Arg], b: &[Arg]) -> bool {
     let text = |arg: &Arg| {
@@ -479,6 +517,87 @@ fn same_args(sema: &Sema<'_>, a: &[Arg], b: &[Arg]) -> bool {
         source.chars().filter(|c| !c.is_whitespace()).collect::<String>()
     };
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| text(x) == text(y))
+}
+
+/// A profile's `replace a with b`: `a` a standard-library source or sink, `b` a
+/// standard-library function of the same kind (the message types are checked on the edges).
+/// Invalid replacements are reported and not applied.
+fn validate_replacements(sema: &mut Sema<'_>) {
+    let Some(profile) = sema.profile.clone() else { return };
+    for (index, (from, to)) in profile.replacements.iter().enumerate() {
+        let (Some(from_name), Some(to_name)) = (profile::Profile::step_name(from), profile::Profile::step_name(to))
+        else {
+            sema.replacements_invalid.insert(index);
+            continue;
+        };
+        let role = |sema: &mut Sema<'_>, name: &ast::Name| {
+            let def = sema.lookup(profile.module, &name.text)?;
+            let info = sema.fns.get(&def)?;
+            Some((
+                info.is_std,
+                if info.is_source {
+                    "source"
+                } else if info.ret.is_none() {
+                    "sink"
+                } else {
+                    "transform"
+                },
+            ))
+        };
+        let (Some(from_role), Some(to_role)) = (role(sema, from_name), role(sema, to_name)) else {
+            // Unknown names are reported where the profile's names are resolved.
+            sema.replacements_invalid.insert(index);
+            continue;
+        };
+        if !from_role.0 || from_role.1 == "transform" {
+            sema.replacements_invalid.insert(index);
+            sema.diagnostics.push(
+                Diagnostic::new(Code::E0408, format!("`{}` cannot be replaced", from_name.text), from_name.span, "not a standard-library source or sink")
+                    .with_help("a profile replaces where messages enter or leave: `replace mqtt_in with jsonl_in(\"data.jsonl\")`; override a function's handler with `fn f { ... }` instead"),
+            );
+        } else if from_role.1 != to_role.1 {
+            sema.replacements_invalid.insert(index);
+            sema.diagnostics.push(
+                Diagnostic::new(
+                    Code::E0408,
+                    format!("a {} is replaced with a {}", from_role.1, to_role.1),
+                    to_name.span,
+                    format!("`{}` is a {}", to_name.text, to_role.1),
+                )
+                .with_secondary(from_name.span, format!("`{}` is a {}", from_name.text, from_role.1))
+                .with_help(format!(
+                    "replace a {} with another {}, e.g. `{}` for bundled data",
+                    from_role.1,
+                    from_role.1,
+                    if from_role.1 == "source" { "jsonl_in(\"data.jsonl\")" } else { "jsonl_out(\"out.jsonl\")" }
+                )),
+            );
+        }
+    }
+}
+
+/// A valid replacement that no flow step matched names nothing.
+fn check_unused_replacements(sema: &mut Sema<'_>) {
+    let Some(profile) = sema.profile.clone() else { return };
+    for (index, (from, _)) in profile.replacements.iter().enumerate() {
+        if sema.replacements_used.contains(&index) || sema.replacements_invalid.contains(&index) {
+            continue;
+        }
+        sema.diagnostics.push(
+            Diagnostic::new(
+                Code::E0408,
+                format!("no flow step is `{}`", step_text(sema, from)),
+                from.span,
+                "nothing to replace",
+            )
+            .with_help("name a step as a flow writes it: the function, or the function with the same arguments"),
+        );
+    }
+}
+
+/// A step as written (`mqtt_in("topic")`), for messages.
+pub(crate) fn step_text(sema: &Sema<'_>, step: &Step) -> String {
+    sema.app.sources.get(step.span.file).map_or_else(String::new, |f| f.text[step.span.range()].to_string())
 }
 
 /// Sources fed by an edge and sinks that feed one: reported, and the edges dropped.
@@ -806,6 +925,8 @@ fn assemble(
             body: body(sema, &building.info),
             settings: setting_values(sema, building, vars),
             flows: building.flows.iter().map(ToString::to_string).collect(),
+            placement: sema.placements.get(&building.fn_def).map(|(p, _)| p.clone()).unwrap_or_default(),
+            placement_span: sema.placements.get(&building.fn_def).map(|(_, s)| *s),
             span: building.span,
         };
         building.index = Some(graph.add_node(node));
@@ -885,26 +1006,76 @@ fn body(sema: &Sema<'_>, info: &FnInfo) -> Body {
                                 SettingKey::Name(n) => n.text.to_string(),
                                 SettingKey::Str(s) => s.as_plain().unwrap_or_default(),
                             };
-                            let value = match &value.kind {
-                                ExprKind::Str(s) => EnvValue::Literal(s.as_plain().unwrap_or_default()),
-                                ExprKind::Call { args, .. } => {
-                                    let text = |i: usize| match args.get(i).map(|a| &a.value.kind) {
-                                        Some(ExprKind::Str(s)) => s.as_plain().unwrap_or_default(),
-                                        _ => String::new(),
-                                    };
-                                    EnvValue::Secret { name: text(0), key: text(1) }
-                                }
-                                _ => EnvValue::Literal(String::new()),
-                            };
-                            env.push((name, value));
+                            env.push((name, env_value(value)));
                         }
                     }
                     _ => {}
                 }
             }
+            apply_handler_overrides(sema, info, &mut exec, &mut image, &mut env);
             Body::Handler { exec, image, env }
         }
         ast::FnBody::Missing(_) => Body::Intrinsic { id: String::new() },
+    }
+}
+
+/// A profile's `fn f { exec = ..., image = ..., env { ... } }` over the function's own.
+fn apply_handler_overrides(
+    sema: &Sema<'_>,
+    info: &FnInfo,
+    exec: &mut Option<String>,
+    image: &mut Option<String>,
+    env: &mut Vec<(String, EnvValue)>,
+) {
+    let Some(profile) = &sema.profile else { return };
+    let name = sema.def(info.def).name.clone();
+    let Some(blocks) = profile.handlers.get(&name) else { return };
+    for settings in blocks {
+        for setting in *settings {
+            match &setting.kind {
+                SettingKind::Value { key: SettingKey::Name(key), value } => {
+                    let text = match &value.kind {
+                        ExprKind::Str(s) => s.as_plain(),
+                        _ => None,
+                    };
+                    match key.text.as_str() {
+                        "exec" => *exec = text,
+                        "image" => *image = text,
+                        _ => {}
+                    }
+                }
+                SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "env" => {
+                    for entry in settings {
+                        let SettingKind::Value { key, value } = &entry.kind else { continue };
+                        let variable = match key {
+                            SettingKey::Name(n) => n.text.to_string(),
+                            SettingKey::Str(s) => s.as_plain().unwrap_or_default(),
+                        };
+                        let value = env_value(value);
+                        match env.iter_mut().find(|(n, _)| *n == variable) {
+                            Some(existing) => existing.1 = value,
+                            None => env.push((variable, value)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// An `env` value as the IR carries it.
+fn env_value(value: &ast::Expr) -> EnvValue {
+    match &value.kind {
+        ExprKind::Str(s) => EnvValue::Literal(s.as_plain().unwrap_or_default()),
+        ExprKind::Call { args, .. } => {
+            let text = |i: usize| match args.get(i).map(|a| &a.value.kind) {
+                Some(ExprKind::Str(s)) => s.as_plain().unwrap_or_default(),
+                _ => String::new(),
+            };
+            EnvValue::Secret { name: text(0), key: text(1) }
+        }
+        _ => EnvValue::Literal(String::new()),
     }
 }
 
@@ -1060,6 +1231,15 @@ fn check_service_names(sema: &mut Sema<'_>, nodes: &[Building]) {
 
 fn app_identity(sema: &Sema<'_>) -> (String, Option<String>) {
     let root = &sema.app.modules[sema.app.root];
+    let profile_namespace = sema.profile.as_ref().and_then(|p| {
+        p.settings.iter().find_map(|s| match &s.kind {
+            SettingKind::Value { key: SettingKey::Name(k), value } if k.text == "namespace" => match &value.kind {
+                ExprKind::Str(s) => s.as_plain(),
+                _ => None,
+            },
+            _ => None,
+        })
+    });
     for item in &root.ast.items {
         if let ItemKind::App(app) = &item.kind {
             let namespace = app.settings.iter().find_map(|s| match &s.kind {
@@ -1069,7 +1249,7 @@ fn app_identity(sema: &Sema<'_>) -> (String, Option<String>) {
                 },
                 _ => None,
             });
-            return (app.name.text.to_string(), namespace);
+            return (app.name.text.to_string(), profile_namespace.or(namespace));
         }
     }
     (String::new(), None)

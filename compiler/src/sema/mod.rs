@@ -4,6 +4,8 @@
 
 mod expr;
 mod flow;
+mod place;
+pub mod profile;
 pub mod ty;
 
 use std::collections::HashMap;
@@ -172,6 +174,12 @@ pub(crate) struct Sema<'a> {
     pub index: Index,
     /// Definitions referred to at least once (for the unused warnings).
     pub used: std::collections::HashSet<DefId>,
+    /// The profile being checked, if any, and which of its `replace` members a step used.
+    pub profile: Option<profile::Profile<'a>>,
+    pub replacements_used: std::collections::HashSet<usize>,
+    pub replacements_invalid: std::collections::HashSet<usize>,
+    /// The resolved placement of each function with a `place` item, and where it is.
+    pub placements: HashMap<DefId, (crate::placement::Placement, Span)>,
     /// Per module: names whose `use` failed (already reported): their uses stay silent.
     pub poisoned: Vec<std::collections::HashSet<SmolStr>>,
     /// Definitions reported as declared twice, and definitions imported somewhere: neither
@@ -179,8 +187,41 @@ pub(crate) struct Sema<'a> {
     pub quiet: std::collections::HashSet<DefId>,
 }
 
-/// Analyses a loaded app.
+/// Analyses a loaded app: the app as written, then once more with each profile applied. The
+/// IR and the index are those of the app as written; a diagnostic that appears only under a
+/// profile says so in a note.
 pub fn analyze(app: &App) -> Analysis {
+    let mut base = run(app, None);
+    let mut seen: std::collections::HashSet<(Code, Option<Span>, String)> =
+        base.diagnostics.iter().map(|d| (d.code, d.primary_span(), d.message.clone())).collect();
+    for (module, item) in profile::profiles(app) {
+        let checked = run(app, Some(profile::Profile::new(module, item)));
+        for mut diagnostic in checked.diagnostics {
+            if seen.insert((diagnostic.code, diagnostic.primary_span(), diagnostic.message.clone())) {
+                diagnostic.notes.push(format!("in profile `{}`", item.name.text));
+                base.diagnostics.push(diagnostic);
+            }
+        }
+    }
+    if base.diagnostics.iter().any(Diagnostic::is_error) {
+        base.ir = None;
+    }
+    crate::diagnostic::sort_diagnostics(&mut base.diagnostics);
+    base
+}
+
+/// Analyses the app with one profile applied; `None` when there is no profile of that name.
+pub fn analyze_profile(app: &App, name: &str) -> Option<Analysis> {
+    let (module, item) = profile::profiles(app).into_iter().find(|(_, p)| p.name.text == name)?;
+    Some(run(app, Some(profile::Profile::new(module, item))))
+}
+
+/// The names of the app's profiles.
+pub fn profile_names(app: &App) -> Vec<String> {
+    profile::profiles(app).into_iter().map(|(_, p)| p.name.text.to_string()).collect()
+}
+
+fn run<'a>(app: &'a App, profile: Option<profile::Profile<'a>>) -> Analysis {
     let mut sema = Sema {
         app,
         defs: Vec::new(),
@@ -196,6 +237,10 @@ pub fn analyze(app: &App) -> Analysis {
         diagnostics: Vec::new(),
         index: Index::default(),
         used: std::collections::HashSet::new(),
+        profile,
+        replacements_used: std::collections::HashSet::new(),
+        replacements_invalid: std::collections::HashSet::new(),
+        placements: HashMap::new(),
         poisoned: vec![std::collections::HashSet::new(); app.modules.len()],
         quiet: std::collections::HashSet::new(),
     };
@@ -206,6 +251,8 @@ pub fn analyze(app: &App) -> Analysis {
     sema.resolve_signatures();
     sema.check_bodies();
     sema.resolve_placement_names();
+    sema.check_profile_overrides();
+    place::check(&mut sema);
     let ir = flow::build(&mut sema);
     sema.warn_unused();
     sema.index.defs = std::mem::take(&mut sema.defs);
@@ -846,6 +893,46 @@ impl<'a> Sema<'a> {
                     ItemKind::App(a) => expr::check_app_settings(self, module, a),
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// A profile's app settings and `fn f { ... }` overrides.
+    fn check_profile_overrides(&mut self) {
+        let Some(profile) = self.profile.clone() else { return };
+        let module = profile.module;
+        expr::check_app_setting_list(self, module, &profile.settings);
+        for (name, blocks) in &profile.handlers {
+            let Some(def) = self.lookup(module, name) else { continue };
+            let is_handler = self
+                .fns
+                .get(&def)
+                .and_then(|info| fn_item(self.app, info))
+                .is_some_and(|f| matches!(f.body, FnBody::Handler { .. }));
+            let Some(item) = profile.item else { continue };
+            let span = item
+                .members
+                .iter()
+                .find_map(|m| match &m.kind {
+                    ast::ProfileMemberKind::Fn { name: n, .. } if n.text == *name => Some(n.span),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            if self.def(def).kind == DefKind::Fn && !is_handler {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0407,
+                        format!("`{name}` has no handler settings to override"),
+                        span,
+                        "not a handler function",
+                    )
+                    .with_secondary(self.def(def).span, "declared with an expression or intrinsic body")
+                    .with_help("a profile's `fn f { ... }` overrides `exec`, `image` and `env` of a handler `{ ... }`"),
+                );
+                continue;
+            }
+            for settings in blocks {
+                expr::check_handler_override(self, module, settings);
             }
         }
     }

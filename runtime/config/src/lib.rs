@@ -1,1 +1,4 @@
-//! dync-runtime-config: the versioned contract between compiler and runtime; filled in by issue C1.
+//! dync-runtime-config: the versioned contract between compiler and runtime (issue C1), and
+//! the workspace's one YAML module.
+
+pub mod yaml;
