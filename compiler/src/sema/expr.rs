@@ -86,13 +86,13 @@ pub(crate) fn check_fn_body(sema: &mut Sema<'_>, module: usize, def: DefId, f: &
     }
 }
 
-/// The settings of a handler body: `exec`, `image`, `env { ... }`.
-fn check_handler(sema: &mut Sema<'_>, module: usize, settings: &[Setting], body: Span) {
-    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+/// A setting given twice in one block (E0110).
+fn report_duplicate_settings<'s>(sema: &mut Sema<'_>, settings: impl Iterator<Item = &'s Setting>) {
+    let mut seen: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
     for setting in settings {
         if let SettingKind::Value { key: SettingKey::Name(key), .. }
         | SettingKind::Block { key: SettingKey::Name(key), .. } = &setting.kind
-            && let Some(first) = seen.insert(key.text.to_string(), key.span)
+            && let Some(first) = seen.insert(key.text.as_str(), key.span)
         {
             sema.diagnostics.push(
                 Diagnostic::new(Code::E0110, format!("`{}` is set twice", key.text), key.span, "set again here")
@@ -100,6 +100,11 @@ fn check_handler(sema: &mut Sema<'_>, module: usize, settings: &[Setting], body:
             );
         }
     }
+}
+
+/// The settings of a handler body: `exec`, `image`, `env { ... }`.
+fn check_handler(sema: &mut Sema<'_>, module: usize, settings: &[Setting], body: Span) {
+    report_duplicate_settings(sema, settings.iter());
     let mut has_exec_or_image = false;
     let mut has_unknown = false;
     for setting in settings {
@@ -251,17 +256,8 @@ pub(crate) fn check_app_settings(sema: &mut Sema<'_>, module: usize, app: &AppIt
 /// App settings, in the `app` item or a profile.
 pub(crate) fn check_app_setting_list(sema: &mut Sema<'_>, module: usize, settings: &[&Setting]) {
     const KNOWN: &[&str] = &["dync", "namespace", "registry", "runtime_image", "labels"];
-    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+    report_duplicate_settings(sema, settings.iter().copied());
     for setting in settings {
-        if let SettingKind::Value { key: SettingKey::Name(key), .. }
-        | SettingKind::Block { key: SettingKey::Name(key), .. } = &setting.kind
-            && let Some(first) = seen.insert(key.text.to_string(), key.span)
-        {
-            sema.diagnostics.push(
-                Diagnostic::new(Code::E0110, format!("`{}` is set twice", key.text), key.span, "set again here")
-                    .with_secondary(first, "first set here"),
-            );
-        }
         match &setting.kind {
             // The language version is checked when the app is loaded.
             SettingKind::Value { key: SettingKey::Name(key), .. } if key.text == "dync" => {}

@@ -983,35 +983,8 @@ fn body(sema: &Sema<'_>, info: &FnInfo) -> Body {
         }
         ast::FnBody::Intrinsic(id) => Body::Intrinsic { id: id.as_plain().unwrap_or_default() },
         ast::FnBody::Handler { settings, .. } => {
-            let mut exec = None;
-            let mut image = None;
-            let mut env = Vec::new();
-            for setting in settings {
-                match &setting.kind {
-                    SettingKind::Value { key: SettingKey::Name(key), value } => {
-                        let text = match &value.kind {
-                            ExprKind::Str(s) => s.as_plain(),
-                            _ => None,
-                        };
-                        match key.text.as_str() {
-                            "exec" => exec = text,
-                            "image" => image = text,
-                            _ => {}
-                        }
-                    }
-                    SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "env" => {
-                        for entry in settings {
-                            let SettingKind::Value { key, value } = &entry.kind else { continue };
-                            let name = match key {
-                                SettingKey::Name(n) => n.text.to_string(),
-                                SettingKey::Str(s) => s.as_plain().unwrap_or_default(),
-                            };
-                            env.push((name, env_value(value)));
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            let (mut exec, mut image, mut env) = (None, None, Vec::new());
+            apply_handler_settings(settings, &mut exec, &mut image, &mut env);
             apply_handler_overrides(sema, info, &mut exec, &mut image, &mut env);
             Body::Handler { exec, image, env }
         }
@@ -1031,35 +1004,46 @@ fn apply_handler_overrides(
     let name = sema.def(info.def).name.clone();
     let Some(blocks) = profile.handlers.get(&name) else { return };
     for settings in blocks {
-        for setting in *settings {
-            match &setting.kind {
-                SettingKind::Value { key: SettingKey::Name(key), value } => {
-                    let text = match &value.kind {
-                        ExprKind::Str(s) => s.as_plain(),
-                        _ => None,
-                    };
-                    match key.text.as_str() {
-                        "exec" => *exec = text,
-                        "image" => *image = text,
-                        _ => {}
-                    }
+        apply_handler_settings(settings, exec, image, env);
+    }
+}
+
+/// Handler settings over what is there: `exec` and `image` replaced, `env` variables replaced
+/// or added.
+fn apply_handler_settings(
+    settings: &[ast::Setting],
+    exec: &mut Option<String>,
+    image: &mut Option<String>,
+    env: &mut Vec<(String, EnvValue)>,
+) {
+    for setting in settings {
+        match &setting.kind {
+            SettingKind::Value { key: SettingKey::Name(key), value } => {
+                let text = match &value.kind {
+                    ExprKind::Str(s) => s.as_plain(),
+                    _ => None,
+                };
+                match key.text.as_str() {
+                    "exec" => *exec = text,
+                    "image" => *image = text,
+                    _ => {}
                 }
-                SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "env" => {
-                    for entry in settings {
-                        let SettingKind::Value { key, value } = &entry.kind else { continue };
-                        let variable = match key {
-                            SettingKey::Name(n) => n.text.to_string(),
-                            SettingKey::Str(s) => s.as_plain().unwrap_or_default(),
-                        };
-                        let value = env_value(value);
-                        match env.iter_mut().find(|(n, _)| *n == variable) {
-                            Some(existing) => existing.1 = value,
-                            None => env.push((variable, value)),
-                        }
-                    }
-                }
-                _ => {}
             }
+            SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "env" => {
+                for entry in settings {
+                    let SettingKind::Value { key, value } = &entry.kind else { continue };
+                    let variable = match key {
+                        SettingKey::Name(n) => n.text.to_string(),
+                        SettingKey::Str(s) => s.as_plain().unwrap_or_default(),
+                    };
+                    let value = env_value(value);
+                    match env.iter_mut().find(|(n, _)| *n == variable) {
+                        Some(existing) => existing.1 = value,
+                        None => env.push((variable, value)),
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
