@@ -33,6 +33,15 @@ pub enum Command {
     /// Prints Graphviz DOT (render it with `dot -Tsvg`) or Mermaid to stdout. The app must check
     /// without errors; its diagnostics are printed otherwise (exit status 1).
     Graph(GraphArgs),
+    /// Compile an app into Kubernetes manifests, a kustomization.yaml and its runtime configuration
+    ///
+    /// `dync compile app.dyn -o out/ && kubectl apply -k out/` deploys the app: per function a
+    /// Deployment, Service, ConfigMap, ServiceAccount and NetworkPolicy (and an HPA and a
+    /// PodDisruptionBudget when its placement asks), plus the Namespace; `out/runtime.yaml` holds
+    /// the whole app's runtime configuration. Files dync wrote before and no longer writes are
+    /// removed; other files are left alone, and a file dync would overwrite that it did not write
+    /// is an error. Nothing is written when the app has errors (exit status 1).
+    Compile(CompileArgs),
     /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
     Explain(ExplainArgs),
     /// Print a shell completion script to stdout
@@ -92,6 +101,35 @@ pub struct GraphArgs {
     /// Draw the app with this profile applied
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
+    /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompileArgs {
+    /// The app's file (the one with the `app` item)
+    pub file: PathBuf,
+    /// The output directory (created if missing), or `-` for one multi-document YAML stream of
+    /// the Kubernetes objects on stdout
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Compile the app with this profile applied
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// The Kubernetes namespace (overrides the profile and the `app` item; default: the app's name)
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Registry for handler images written without one (`decode:1.4` becomes `R/decode:1.4`);
+    /// overrides `registry` of the profile and the `app` item
+    #[arg(long, value_name = "R")]
+    pub image_registry: Option<String>,
+    /// The dync runtime image (overrides `runtime_image`; default: the runtime of this dync version)
+    #[arg(long, value_name = "IMAGE")]
+    pub runtime_image: Option<String>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
     /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,

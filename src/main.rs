@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use dync::cli::{
-    CheckArgs, Cli, ColorWhen, Command, Emit, ExplainArgs, FmtArgs, GraphArgs, GraphFormat, MessageFormat,
+    CheckArgs, Cli, ColorWhen, Command, CompileArgs, Emit, ExplainArgs, FmtArgs, GraphArgs, GraphFormat, MessageFormat,
 };
 use dync_compiler::source::{SourceMap, decode};
 use dync_compiler::{Code, Diagnostic, FileId, Severity, app, format, render, sema, syntax};
@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Fmt(args) => fmt(&args),
         Command::Graph(args) => graph(&args),
+        Command::Compile(args) => compile(&args),
         Command::Explain(args) => explain(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());
@@ -313,6 +314,127 @@ fn graph(args: &GraphArgs) -> ExitCode {
         GraphFormat::Mermaid => print!("{}", dync_compiler::graph::mermaid(ir)),
     }
     ExitCode::SUCCESS
+}
+
+fn compile(args: &CompileArgs) -> ExitCode {
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && args.message_format == MessageFormat::Json {
+        eprintln!(
+            "error: `-o -` writes YAML to stdout, where `--message-format json` writes diagnostics: use one of them"
+        );
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    if let Some(namespace) = &args.namespace
+        && !dync_compiler::sema::flow::is_dns_1123_label(namespace)
+    {
+        eprintln!(
+            "error: `--namespace {namespace}` is not a Kubernetes namespace: use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"
+        );
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    for (flag, value) in [("--image-registry", &args.image_registry), ("--runtime-image", &args.runtime_image)] {
+        if let Some(value) = value
+            && (value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            eprintln!("error: `{flag}` must be a non-empty image reference without spaces, found {value:?}");
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    }
+    let (name, bytes) = match read_input(&args.file) {
+        Ok(read) => read,
+        Err(message) => {
+            eprintln!("error: cannot read `{}`: {message}", display_path(&args.file));
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
+    let decoded = decode(bytes, FileId(0));
+    if let Some(diagnostic) = decoded.invalid {
+        let mut sources = SourceMap::new();
+        sources.add(name, decoded.text);
+        report(&sources, &[diagnostic], args.message_format, args.color);
+        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+    }
+    if !syntax::declares_app(&decoded.text) {
+        eprintln!("error: `{name}` has no `app` item: `dync compile` compiles an app");
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    let dir = match args.file.parent() {
+        Some(parent) if args.file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
+    let analysis = match analyze(&app, args.profile.as_deref()) {
+        Ok(analysis) => analysis,
+        Err(message) => {
+            eprintln!("error: `{name}`: {message}");
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
+    let mut diagnostics = app.diagnostics.clone();
+    diagnostics.extend(analysis.diagnostics.iter().cloned());
+    let options = dync_compiler::emit::Options {
+        namespace: args.namespace.clone(),
+        image_registry: args.image_registry.clone(),
+        runtime_image: args.runtime_image.clone(),
+    };
+    let output = if diagnostics.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        match dync_compiler::emit::compile(&analysis, &options) {
+            Ok(output) => Some(output),
+            Err(errors) => {
+                diagnostics.extend(errors);
+                None
+            }
+        }
+    };
+    dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
+    // Warnings are shown; they do not stop the output.
+    report(&app.sources, &diagnostics, args.message_format, args.color);
+    let Some(output) = output else {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!("error: `{name}` has {}: nothing written", plural(errors, "error"));
+        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+    };
+    if to_stdout {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = stdout.write_all(output.stream().as_bytes()).and_then(|()| stdout.flush()) {
+            eprintln!("error: cannot write to stdout: {}", io_message(&error));
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+        return ExitCode::SUCCESS;
+    }
+    match dync::output::write(&args.output, &output.files) {
+        Ok(summary) => {
+            let functions = output.files.iter().filter(|f| f.path.ends_with("/deployment.yaml")).count();
+            eprintln!(
+                "compiled `{name}`{} into `{}`: {}, {} ({} unchanged{})",
+                args.profile.as_ref().map(|p| format!(" (profile `{p}`)")).unwrap_or_default(),
+                display_path(&args.output),
+                plural(functions, "function"),
+                plural(output.files.len(), "file"),
+                summary.unchanged,
+                if summary.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!(", removed {}", summary.removed.join(", "))
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_USAGE_OR_IO)
+        }
+    }
+}
+
+/// Prints diagnostics in the chosen format (JSON on stdout, human on stderr).
+fn report(sources: &SourceMap, diagnostics: &[Diagnostic], format: MessageFormat, color: ColorWhen) {
+    let _ = match format {
+        MessageFormat::Human => print_human(sources, diagnostics, color),
+        MessageFormat::Json => print_json(sources, diagnostics),
+    };
 }
 
 fn fmt(args: &FmtArgs) -> ExitCode {

@@ -52,7 +52,9 @@ impl dync_compiler::app::Loader for NoFiles {
 }
 
 /// Checks a block as `dync check` would: as an app when it has an `app` item, else syntax only.
-fn check_block(name: &str, text: &str) -> (Vec<Code>, String) {
+/// Checks a block; with `compile`, a block that checks clean is also compiled (`dync compile`'s
+/// own errors, E05xx, show only then).
+fn check_block(name: &str, text: &str, compile: bool) -> (Vec<Code>, String) {
     let (parsed, rendered) = common::parse_and_render(name, text);
     let is_app = parsed.module.items.iter().any(|i| matches!(i.kind, dync_compiler::syntax::ast::ItemKind::App(_)));
     if !is_app {
@@ -61,7 +63,13 @@ fn check_block(name: &str, text: &str) -> (Vec<Code>, String) {
     let app = dync_compiler::app::load(name, text, &mut NoFiles);
     let analysis = dync_compiler::sema::analyze(&app);
     let mut diagnostics = app.diagnostics.clone();
-    diagnostics.extend(analysis.diagnostics);
+    diagnostics.extend(analysis.diagnostics.iter().cloned());
+    if compile
+        && !diagnostics.iter().any(dync_compiler::Diagnostic::is_error)
+        && let Err(errors) = dync_compiler::emit::compile(&analysis, &dync_compiler::emit::Options::default())
+    {
+        diagnostics.extend(errors);
+    }
     let rendered = dync_compiler::render::render_plain(&app.sources, &diagnostics);
     (diagnostics.iter().map(|d| d.code).collect(), rendered)
 }
@@ -90,10 +98,11 @@ fn dyn_blocks_in_docs_check_as_declared() {
             if words.next() != Some("dyn") {
                 continue;
             }
+            let compile = block.info.split_whitespace().any(|w| w == "compile");
             let expected: Option<Code> = words.find_map(|w| w.strip_prefix("error=")).map(|code| {
                 Code::parse(code).unwrap_or_else(|| panic!("{}:{}: unknown code {code}", block.file, block.line))
             });
-            let (codes, rendered) = check_block(&format!("{}:{}", block.file, block.line), &block.text);
+            let (codes, rendered) = check_block(&format!("{}:{}", block.file, block.line), &block.text, compile);
             match expected {
                 None => {
                     assert!(codes.is_empty(), "{}:{}: block should check clean:\n{rendered}", block.file, block.line)
@@ -123,7 +132,7 @@ fn every_explanation_example_triggers_its_code() {
         if !matches!(code, Code::E0005 | Code::E0007 | Code::E0102 | Code::E0409 | Code::E0410) {
             assert!(failing >= 1, "{code}: the explanation has no `dyn error={code}` example");
         }
-        let fixed = blocks.iter().filter(|b| b.info == "dyn").count();
+        let fixed = blocks.iter().filter(|b| b.info == "dyn" || b.info == "dyn compile").count();
         assert!(fixed >= 1, "{code}: the explanation has no clean `dyn` block showing the fix");
     }
 }

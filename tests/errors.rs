@@ -55,11 +55,21 @@ fn every_code_has_an_explanation_and_a_case() {
         assert!(explanation.starts_with(&heading), "{code}: explanation must start with `{heading}`");
         assert!(explanation.contains("## Example"), "{code}: explanation has no `## Example`");
         assert!(explanation.contains("## How to fix"), "{code}: explanation has no `## How to fix`");
-        let has_app_case = std::fs::read_dir(common::root().join("tests/apps"))
-            .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&format!("{code}-"))))
-            .unwrap_or(false);
-        let has_case = cases.iter().any(|case| case_code(case) == Some(code)) || has_app_case;
-        assert!(has_case, "{code}: no case file tests/errors/{code}-*.dyn or folder tests/apps/{code}-*");
+        // App cases (tests/apps/CODE-*) and compile cases (tests/emit/CODE-*, E05xx) are folders.
+        let has_folder_case = |corpus: &str| {
+            std::fs::read_dir(common::root().join(corpus))
+                .map(|entries| {
+                    entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with(&format!("{code}-")))
+                })
+                .unwrap_or(false)
+        };
+        let has_case = cases.iter().any(|case| case_code(case) == Some(code))
+            || has_folder_case("tests/apps")
+            || has_folder_case("tests/emit");
+        assert!(
+            has_case,
+            "{code}: no case file tests/errors/{code}-*.dyn or folder tests/apps/{code}-* or tests/emit/{code}-*"
+        );
     }
 }
 

@@ -62,6 +62,7 @@ registry! {
     E0114: Error, "Kubernetes name collision";
     E0115: Error, "unknown or invalid setting";
     E0116: Error, "intrinsic outside the standard library";
+    E0117: Error, "invalid Kubernetes label";
     E0201: Error, "type mismatch";
     E0202: Error, "unknown field or variant";
     E0203: Error, "wrong arguments";
@@ -87,6 +88,8 @@ registry! {
     E0408: Error, "invalid replacement in a profile";
     E0409: Error, "no node can run the function";
     E0410: Error, "replicas cannot be kept apart";
+    E0501: Error, "value that cannot be deployed";
+    E0502: Error, "function that cannot be deployed";
     W0101: Warning, "unused import";
     W0102: Warning, "unused type";
     W0103: Warning, "function not used in any flow";

@@ -1,11 +1,13 @@
 //! The IR: the app's dataflow as a petgraph graph of function instances and typed edges. It is
 //! the single input of every back end (manifests, runtime config, `dync graph`).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
+use crate::sema::DefId;
 use crate::sema::ty::Ty;
 use crate::span::Span;
 use crate::syntax::ast::Expr;
@@ -56,6 +58,8 @@ pub struct SettingValue {
     pub ty: Ty,
     /// The value's source text, e.g. `"sensors/+/temperature"`, `10s`, `room`.
     pub value: String,
+    /// The value as parsed (a constant: the checker rejects anything else).
+    pub expr: Expr,
     pub is_default: bool,
 }
 
@@ -101,12 +105,54 @@ pub struct Flow {
     pub nodes: Vec<NodeIndex>,
 }
 
+/// Pods allowed to reach a function: in one namespace (or any, when `None`), with these labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSelector {
+    pub namespace: Option<String>,
+    pub labels: Vec<(String, String)>,
+}
+
+impl PeerSelector {
+    /// Prometheus as the common charts install it.
+    pub fn default_metrics_scraper() -> PeerSelector {
+        PeerSelector {
+            namespace: Some("monitoring".to_string()),
+            labels: vec![("app.kubernetes.io/name".to_string(), "prometheus".to_string())],
+        }
+    }
+}
+
+/// A record type as the back ends need it: its fields, with defaults for construction.
+#[derive(Debug, Clone)]
+pub struct RecordDecl {
+    pub name: String,
+    /// Field name, type (generic parameters as `Ty::Param`), default value.
+    pub fields: Vec<(String, Ty, Option<Expr>)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Ir {
     pub app: String,
+    /// The app settings, with the profile's overrides applied.
     pub namespace: Option<String>,
+    pub registry: Option<String>,
+    pub runtime_image: Option<String>,
+    /// Extra labels for every emitted object, sorted by key.
+    pub labels: Vec<(String, String)>,
+    /// Who may scrape `/metrics` (default: Prometheus in the `monitoring` namespace).
+    pub metrics_scraper: PeerSelector,
+    /// Who may call HTTP sources (`None`: anyone).
+    pub ingress_from: Option<PeerSelector>,
+    /// The module path of the app's own file (as the loader named it: it may carry a
+    /// directory, so the back ends replace it by the file's stem).
+    pub root_module: String,
+    /// The profile this IR was built with.
+    pub profile: Option<String>,
     pub graph: DiGraph<Node, Edge>,
     pub flows: Vec<Flow>,
+    /// Every record and enum of the app, by definition.
+    pub records: HashMap<DefId, RecordDecl>,
+    pub enums: HashMap<DefId, Vec<String>>,
 }
 
 impl Ir {

@@ -1,4 +1,4 @@
-//! dync-compiler: lexer, parser, diagnostics (and, in later stages, checker, IR and emitters).
+//! dync-compiler: lexer, parser, diagnostics, checker, IR and emitters.
 //!
 //! Pure: no file, environment, clock or stdout IO. Sources in, results and diagnostics out.
 
@@ -6,6 +6,7 @@ pub mod app;
 pub mod cluster;
 pub mod codes;
 pub mod diagnostic;
+pub mod emit;
 pub mod format;
 pub mod graph;
 pub mod ide;

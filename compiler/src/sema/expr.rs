@@ -255,14 +255,16 @@ pub(crate) fn check_app_settings(sema: &mut Sema<'_>, module: usize, app: &AppIt
 
 /// App settings, in the `app` item or a profile.
 pub(crate) fn check_app_setting_list(sema: &mut Sema<'_>, module: usize, settings: &[&Setting]) {
-    const KNOWN: &[&str] = &["dync", "namespace", "registry", "runtime_image", "labels"];
+    const KNOWN: &[&str] =
+        &["dync", "namespace", "registry", "runtime_image", "labels", "metrics_scraper", "ingress_from"];
+    const BLOCKS: &[&str] = &["labels", "metrics_scraper", "ingress_from"];
     report_duplicate_settings(sema, settings.iter().copied());
     for setting in settings {
         match &setting.kind {
             // The language version is checked when the app is loaded.
             SettingKind::Value { key: SettingKey::Name(key), .. } if key.text == "dync" => {}
             SettingKind::Value { key: SettingKey::Name(key), value }
-                if key.text != "labels" && KNOWN.contains(&key.text.as_str()) =>
+                if !BLOCKS.contains(&key.text.as_str()) && KNOWN.contains(&key.text.as_str()) =>
             {
                 let mut checker = Checker { sema, module, locals: Vec::new(), in_env: false };
                 checker.expect(value, &Ty::String, &format!("`{}`", key.text));
@@ -277,12 +279,15 @@ pub(crate) fn check_app_setting_list(sema: &mut Sema<'_>, module: usize, setting
                     );
                 }
             }
-            SettingKind::Block { key: SettingKey::Name(key), settings } if key.text == "labels" => {
+            SettingKind::Block { key: SettingKey::Name(block), settings } if BLOCKS.contains(&block.text.as_str()) => {
+                report_duplicate_settings(sema, settings.iter());
                 for label in settings {
                     match &label.kind {
-                        SettingKind::Value { value, .. } => {
+                        SettingKind::Value { key, value } => {
                             let mut checker = Checker { sema, module, locals: Vec::new(), in_env: false };
                             checker.expect(value, &Ty::String, "a label value");
+                            require_plain_string(sema, value, "a label value");
+                            check_label(sema, block.text != "labels", key, value);
                         }
                         SettingKind::Block { key, .. } => unknown_setting(sema, key, &[], "`labels`"),
                         SettingKind::Error => {}
@@ -295,6 +300,80 @@ pub(crate) fn check_app_setting_list(sema: &mut Sema<'_>, module: usize, setting
             }
         }
     }
+}
+
+/// A label (or, in a selector, `namespace`) whose key or value Kubernetes would refuse.
+fn check_label(sema: &mut Sema<'_>, selector: bool, key: &SettingKey, value: &Expr) {
+    let (key_text, key_span) = match key {
+        SettingKey::Name(name) => (Some(name.text.to_string()), name.span),
+        SettingKey::Str(text) => (text.as_plain(), text.span),
+    };
+    let Some(key_text) = key_text else { return };
+    let value_text = match &value.kind {
+        ExprKind::Str(s) => s.as_plain(),
+        _ => None,
+    };
+    if selector && key_text == "namespace" {
+        if let Some(namespace) = value_text
+            && !crate::sema::flow::is_dns_1123_label(&namespace)
+        {
+            sema.diagnostics.push(
+                Diagnostic::new(
+                    Code::E0113,
+                    format!("`{namespace}` cannot be a Kubernetes namespace"),
+                    value.span,
+                    "not a DNS-1123 label",
+                )
+                .with_help(
+                    "use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit",
+                ),
+            );
+        }
+        return;
+    }
+    if let Err(problem) = label_key_problem(&key_text) {
+        sema.diagnostics.push(
+            Diagnostic::new(Code::E0117, format!("`{key_text}` cannot be a Kubernetes label key"), key_span, problem)
+                .with_help("a label key is an optional DNS prefix and `/`, then at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit: `example.com/team`"),
+        );
+    }
+    if let Some(text) = value_text
+        && !is_label_value(&text)
+    {
+        sema.diagnostics.push(
+            Diagnostic::new(Code::E0117, format!("`{text}` cannot be a Kubernetes label value"), value.span, "not a label value")
+                .with_help("a label value is empty or at most 63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit"),
+        );
+    }
+}
+
+fn is_label_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Kubernetes label values: empty, or a label name.
+pub fn is_label_value(value: &str) -> bool {
+    value.is_empty() || is_label_name(value)
+}
+
+/// Why a label key is invalid, if it is.
+pub fn label_key_problem(key: &str) -> Result<(), &'static str> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        let valid_prefix =
+            !prefix.is_empty() && prefix.len() <= 253 && prefix.split('.').all(crate::sema::flow::is_dns_1123_label);
+        if !valid_prefix {
+            return Err("the prefix before `/` is not a DNS subdomain");
+        }
+    }
+    if is_label_name(name) { Ok(()) } else { Err("not a label name") }
 }
 
 /// Parses a duration quantity (`10s`, `1.5h`) to milliseconds.

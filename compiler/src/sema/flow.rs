@@ -9,7 +9,7 @@ use smol_str::SmolStr;
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Body, Edge, EnvValue, Flow, Ir, Node, Role, SettingValue};
+use crate::ir::{Body, Edge, EnvValue, Flow, Ir, Node, RecordDecl, Role, SettingValue};
 use crate::sema::expr::Checker;
 use crate::sema::ty::{Ty, compatible};
 use crate::sema::{DefId, DefKind, FnInfo, Sema, fn_item, profile};
@@ -317,7 +317,7 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
     check_reachability(sema, &graph, &nodes);
     check_service_names(sema, &nodes);
 
-    let (app_name, namespace) = app_identity(sema);
+    let settings = app_settings(sema);
     let flows = flows
         .into_iter()
         .map(|(name, members)| Flow {
@@ -325,7 +325,60 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
             nodes: members.iter().filter_map(|n| nodes[*n].index).collect(),
         })
         .collect();
-    Some(Ir { app: app_name, namespace, graph, flows })
+    Some(Ir {
+        app: settings.name,
+        namespace: settings.namespace,
+        registry: settings.registry,
+        runtime_image: settings.runtime_image,
+        labels: settings.labels,
+        root_module: sema.app.modules[sema.app.root].module_path(),
+        metrics_scraper: settings.metrics_scraper,
+        ingress_from: settings.ingress_from,
+        profile: sema.profile.as_ref().map(|p| p.name.to_string()),
+        graph,
+        flows,
+        records: record_decls(sema),
+        enums: sema
+            .enums
+            .iter()
+            .map(|(def, variants)| (*def, variants.iter().map(|(name, _)| name.to_string()).collect()))
+            .collect(),
+    })
+}
+
+/// Every record with its fields and their default values (for record construction).
+fn record_decls(sema: &Sema<'_>) -> std::collections::HashMap<DefId, RecordDecl> {
+    let mut decls = std::collections::HashMap::new();
+    for (def, info) in &sema.records {
+        let defaults: Vec<(&str, &ast::Expr)> = sema
+            .def_items
+            .get(def)
+            .and_then(|(module, index)| sema.app.modules[*module].ast.items.get(*index))
+            .map(|item| match &item.kind {
+                ItemKind::Type(t) => match &t.def {
+                    ast::TypeDef::Record(fields) => fields
+                        .iter()
+                        .filter_map(|f| match &f.kind {
+                            ast::FieldKind::Field { name, default: Some(d), .. } => Some((name.text.as_str(), &**d)),
+                            _ => None,
+                        })
+                        .collect(),
+                    ast::TypeDef::Alias(_) => Vec::new(),
+                },
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        let fields = info
+            .fields
+            .iter()
+            .map(|f| {
+                let default = defaults.iter().find(|(n, _)| *n == f.name).map(|(_, d)| (*d).clone());
+                (f.name.to_string(), f.ty.clone(), default)
+            })
+            .collect();
+        decls.insert(*def, RecordDecl { name: sema.def(*def).name.to_string(), fields });
+    }
+    decls
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1080,16 +1133,23 @@ fn setting_values(sema: &Sema<'_>, node: &Building, vars: &Vars) -> Vec<SettingV
                 name: param.name.to_string(),
                 ty,
                 value: source(arg.value.span),
+                expr: arg.value.clone(),
                 is_default: false,
             }),
             None => {
                 let offset = usize::from(!node.info.is_source);
                 let default = f.and_then(|f| f.params.get(i + offset)).and_then(|p| match &p.kind {
-                    ast::ParamKind::Param { default: Some(d), .. } => Some(source(d.span)),
+                    ast::ParamKind::Param { default: Some(d), .. } => Some(d),
                     _ => None,
                 });
-                if let Some(value) = default {
-                    values.push(SettingValue { name: param.name.to_string(), ty, value, is_default: true });
+                if let Some(default) = default {
+                    values.push(SettingValue {
+                        name: param.name.to_string(),
+                        ty,
+                        value: source(default.span),
+                        expr: (**default).clone(),
+                        is_default: true,
+                    });
                 }
             }
         }
@@ -1213,28 +1273,104 @@ fn check_service_names(sema: &mut Sema<'_>, nodes: &[Building]) {
     }
 }
 
-fn app_identity(sema: &Sema<'_>) -> (String, Option<String>) {
-    let root = &sema.app.modules[sema.app.root];
-    let profile_namespace = sema.profile.as_ref().and_then(|p| {
-        p.settings.iter().find_map(|s| match &s.kind {
-            SettingKind::Value { key: SettingKey::Name(k), value } if k.text == "namespace" => match &value.kind {
-                ExprKind::Str(s) => s.as_plain(),
-                _ => None,
-            },
-            _ => None,
-        })
-    });
-    for item in &root.ast.items {
-        if let ItemKind::App(app) = &item.kind {
-            let namespace = app.settings.iter().find_map(|s| match &s.kind {
-                SettingKind::Value { key: SettingKey::Name(k), value } if k.text == "namespace" => match &value.kind {
-                    ExprKind::Str(s) => s.as_plain(),
-                    _ => None,
-                },
-                _ => None,
-            });
-            return (app.name.text.to_string(), profile_namespace.or(namespace));
+/// The app item's settings with the profile's overrides applied.
+struct AppSettings {
+    name: String,
+    namespace: Option<String>,
+    registry: Option<String>,
+    runtime_image: Option<String>,
+    labels: Vec<(String, String)>,
+    metrics_scraper: crate::ir::PeerSelector,
+    ingress_from: Option<crate::ir::PeerSelector>,
+}
+
+/// The string entries of a block setting (`labels { ... }`), by key.
+fn string_entries(entries: &[ast::Setting]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for entry in entries {
+        if let SettingKind::Value { key, value } = &entry.kind
+            && let Some(text) = plain_string(value)
+        {
+            let key = match key {
+                SettingKey::Name(name) => Some(name.text.to_string()),
+                SettingKey::Str(text) => text.as_plain(),
+            };
+            if let Some(key) = key {
+                found.push((key, text));
+            }
         }
     }
-    (String::new(), None)
+    found
+}
+
+/// A peer selector block: `namespace` names the namespace, every other entry is a pod label.
+fn peer_selector(entries: &[ast::Setting]) -> crate::ir::PeerSelector {
+    let mut selector = crate::ir::PeerSelector { namespace: None, labels: Vec::new() };
+    for (key, value) in string_entries(entries) {
+        if key == "namespace" {
+            selector.namespace = Some(value);
+        } else {
+            selector.labels.retain(|(k, _)| *k != key);
+            selector.labels.push((key, value));
+        }
+    }
+    selector.labels.sort();
+    selector
+}
+
+fn plain_string(value: &ast::Expr) -> Option<String> {
+    match &value.kind {
+        ExprKind::Str(s) => s.as_plain(),
+        _ => None,
+    }
+}
+
+fn app_settings(sema: &Sema<'_>) -> AppSettings {
+    let root = &sema.app.modules[sema.app.root];
+    let mut settings = AppSettings {
+        name: String::new(),
+        namespace: None,
+        registry: None,
+        runtime_image: None,
+        labels: Vec::new(),
+        metrics_scraper: crate::ir::PeerSelector::default_metrics_scraper(),
+        ingress_from: None,
+    };
+    let mut labels = std::collections::BTreeMap::new();
+    let mut apply = |list: &mut dyn Iterator<Item = &ast::Setting>, settings: &mut AppSettings| {
+        for setting in list {
+            match &setting.kind {
+                SettingKind::Value { key: SettingKey::Name(k), value } => {
+                    let slot = match k.text.as_str() {
+                        "namespace" => &mut settings.namespace,
+                        "registry" => &mut settings.registry,
+                        "runtime_image" => &mut settings.runtime_image,
+                        _ => continue,
+                    };
+                    if let Some(text) = plain_string(value) {
+                        *slot = Some(text);
+                    }
+                }
+                SettingKind::Block { key: SettingKey::Name(k), settings: entries } => match k.text.as_str() {
+                    "labels" => labels.extend(string_entries(entries)),
+                    "metrics_scraper" => settings.metrics_scraper = peer_selector(entries),
+                    "ingress_from" => settings.ingress_from = Some(peer_selector(entries)),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    };
+    for item in &root.ast.items {
+        if let ItemKind::App(app) = &item.kind {
+            settings.name = app.name.text.to_string();
+            apply(&mut app.settings.iter(), &mut settings);
+            break;
+        }
+    }
+    if let Some(profile) = &sema.profile {
+        apply(&mut profile.settings.iter().copied(), &mut settings);
+    }
+    settings.labels = labels.into_iter().collect();
+    settings
 }

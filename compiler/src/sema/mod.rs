@@ -2,8 +2,8 @@
 //! and the semantic index. Every check reports and goes on; the IR is built only when the
 //! app has no errors.
 
-mod expr;
-mod flow;
+pub mod expr;
+pub mod flow;
 mod place;
 pub mod profile;
 pub mod ty;
