@@ -376,6 +376,8 @@ fn compile(args: &CompileArgs) -> ExitCode {
         namespace: args.namespace.clone(),
         image_registry: args.image_registry.clone(),
         runtime_image: args.runtime_image.clone(),
+        // The output is the same on any number of threads.
+        threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
     };
     let output = if diagnostics.iter().any(Diagnostic::is_error) {
         None

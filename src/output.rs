@@ -16,9 +16,13 @@ pub struct Summary {
     pub removed: Vec<String>,
 }
 
-/// Whether a file was written by dync (its first line is dync's header).
+/// Whether a file was written by dync (its first line is dync's header). Reads only as many
+/// bytes as the header has.
 fn is_generated(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(GENERATED_HEADER.as_bytes()))
+    use std::io::Read;
+    let mut start = [0u8; GENERATED_HEADER.len()];
+    std::fs::File::open(path).and_then(|mut file| file.read_exact(&mut start)).is_ok()
+        && start == GENERATED_HEADER.as_bytes()
 }
 
 /// Every `.yaml` file under `dir` that dync wrote, relative and `/`-separated.
@@ -48,6 +52,24 @@ fn generated_files(dir: &Path) -> Result<BTreeSet<String>, String> {
     Ok(found)
 }
 
+/// Writes one file unless it holds exactly these contents already (`existed`: dync wrote it
+/// before). Whether it was written.
+fn write_one(path: &Path, file: &OutputFile, existed: bool) -> Result<bool, String> {
+    if existed && std::fs::read(path).is_ok_and(|old| old == file.contents.as_bytes()) {
+        return Ok(false);
+    }
+    if !existed {
+        // A new file: no reader is looking at an older version of it.
+        std::fs::write(path, &file.contents).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        return Ok(true);
+    }
+    // Write beside, then rename: a reader never sees half a file.
+    let partial = path.with_extension("yaml.partial");
+    std::fs::write(&partial, &file.contents).map_err(|e| format!("cannot write `{}`: {e}", partial.display()))?;
+    std::fs::rename(&partial, path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    Ok(true)
+}
+
 /// Writes `files` into `dir`. Checks everything before writing anything: a file in the way
 /// that dync did not write is an error and nothing changes.
 pub fn write(dir: &Path, files: &[OutputFile]) -> Result<Summary, String> {
@@ -57,10 +79,7 @@ pub fn write(dir: &Path, files: &[OutputFile]) -> Result<Summary, String> {
     let previous = if dir.is_dir() { generated_files(dir)? } else { BTreeSet::new() };
     let foreign: Vec<String> = files
         .iter()
-        .filter(|f| {
-            let path = dir.join(&f.path);
-            path.exists() && !previous.contains(&f.path)
-        })
+        .filter(|f| !previous.contains(&f.path) && dir.join(&f.path).exists())
         .map(|f| f.path.clone())
         .collect();
     if !foreign.is_empty() {
@@ -71,20 +90,21 @@ pub fn write(dir: &Path, files: &[OutputFile]) -> Result<Summary, String> {
         ));
     }
     let mut summary = Summary::default();
+    // Each folder is created once, before its first file.
+    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
     for file in files {
         let path = dir.join(&file.path);
-        if std::fs::read(&path).is_ok_and(|old| old == file.contents.as_bytes()) {
-            summary.unchanged += 1;
-            continue;
-        }
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent()
+            && !folders.contains(parent)
+        {
             std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            folders.insert(parent.to_path_buf());
         }
-        // Write beside, then rename: a reader never sees half a file.
-        let partial = path.with_extension("yaml.partial");
-        std::fs::write(&partial, &file.contents).map_err(|e| format!("cannot write `{}`: {e}", partial.display()))?;
-        std::fs::rename(&partial, &path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        summary.written.push(file.path.clone());
+        if write_one(&path, file, previous.contains(&file.path))? {
+            summary.written.push(file.path.clone());
+        } else {
+            summary.unchanged += 1;
+        }
     }
     let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for old in previous.iter().filter(|p| !current.contains(p.as_str())) {

@@ -128,3 +128,25 @@ pub fn app_diagnostics(root: &Path) -> (Vec<Diagnostic>, String) {
     let rendered = render::render_plain(&app.sources, &diagnostics);
     (diagnostics, rendered)
 }
+
+/// The Python of the test tools' venv (`bash .ci/setup` creates it), or `$DYNC_TEST_PYTHON`.
+pub fn test_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("DYNC_TEST_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let python = root().join("target/test-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash .ci/setup` once (it installs kubernetes-validate and PyYAML into a venv)",
+        python.display()
+    );
+    python
+}
+
+/// A fresh, empty scratch directory for one test (removed first if a previous run left it).
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dync-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

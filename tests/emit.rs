@@ -459,3 +459,63 @@ fn nothing_is_written_when_the_app_has_errors() {
     assert_eq!(bad_namespace.status.code(), Some(2));
     std::fs::remove_dir_all(&scratch).unwrap();
 }
+
+/// Writes every output (examples in every profile, the emit cases) into a directory of its own.
+fn write_all_outputs(scratch: &Path) -> Vec<(String, PathBuf, Output)> {
+    all_outputs()
+        .into_iter()
+        .map(|(name, output)| {
+            let dir = scratch.join(&name);
+            for file in &output.files {
+                let path = dir.join(&file.path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &file.contents).unwrap();
+            }
+            (name, dir, output)
+        })
+        .collect()
+}
+
+#[test]
+fn manifests_pass_strict_schema_validation_and_kustomize() {
+    let scratch = common::scratch_dir("validate");
+    let outputs = write_all_outputs(&scratch);
+    let manifests: Vec<PathBuf> = outputs
+        .iter()
+        .flat_map(|(_, dir, output)| output.files.iter().filter(|f| f.is_manifest).map(|f| dir.join(&f.path)))
+        .collect();
+    assert!(manifests.len() >= 200, "only {} manifests", manifests.len());
+    // kubernetes-validate==1.37.0 (the schemas of Kubernetes 1.25-1.37), strict: unknown
+    // fields are errors. One process for every file.
+    let validator = common::test_python().with_file_name("kubernetes-validate");
+    let run = std::process::Command::new(&validator)
+        .args(["--strict", "--quiet", "-k", "1.33.0"])
+        .args(&manifests)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e} (run `bash .ci/setup`)", validator.display()));
+    let report = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success() && !report.contains("ERROR"), "schema validation failed:\n{report}");
+
+    for (name, dir, output) in &outputs {
+        let run =
+            std::process::Command::new("kubectl").args(["kustomize"]).arg(dir).output().unwrap_or_else(|e| {
+                panic!("cannot run kubectl: {e}; install kubectl (`bash .ci/setup` checks for it)")
+            });
+        assert!(run.status.success(), "{name}: kubectl kustomize failed:\n{}", String::from_utf8_lossy(&run.stderr));
+        // kustomize renders every object once.
+        let rendered = String::from_utf8(run.stdout).unwrap();
+        let objects = rendered.lines().filter(|l| l.starts_with("kind: ")).count();
+        assert_eq!(objects, output.files.iter().filter(|f| f.is_manifest).count(), "{name}: kustomize output");
+    }
+    std::fs::remove_dir_all(&scratch).unwrap();
+}
+
+#[test]
+fn output_is_the_same_on_any_number_of_threads() {
+    let root = common::root().join("examples/factory-maintenance/app.dyn");
+    let one = compile(&root, None, &Options::default()).unwrap();
+    for threads in [2, 3, 16] {
+        let many = compile(&root, None, &Options { threads, ..Options::default() }).unwrap();
+        assert_eq!(many.files, one.files, "{threads} threads");
+    }
+}

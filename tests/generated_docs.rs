@@ -72,3 +72,55 @@ fn cli_reference_is_current() {
 fn error_index_is_current() {
     check_generated("docs/errors.md", &errors_markdown());
 }
+
+#[test]
+fn runtime_config_schema_is_current() {
+    check_generated("docs/runtime-config.schema.json", &dync_runtime_config::json_schema());
+}
+
+/// Every property name and every constant (tag values such as `kind: expression`, enum
+/// values such as `role: sink`) of the schema, with the definition it belongs to.
+fn schema_names(value: &serde_json::Value, within: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
+                out.extend(properties.keys().map(|name| (within.to_string(), name.clone())));
+            }
+            if let Some(constant) = map.get("const").and_then(serde_json::Value::as_str) {
+                out.push((within.to_string(), constant.to_string()));
+            }
+            for constant in map.get("enum").and_then(serde_json::Value::as_array).into_iter().flatten() {
+                out.extend(constant.as_str().map(|c| (within.to_string(), c.to_string())));
+            }
+            for (key, child) in map {
+                match child {
+                    serde_json::Value::Object(defs) if key == "$defs" => {
+                        for (name, def) in defs {
+                            schema_names(def, name, out);
+                        }
+                    }
+                    _ => schema_names(child, within, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| schema_names(item, within, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn runtime_config_reference_documents_every_field() {
+    let schema: serde_json::Value = serde_json::from_str(&dync_runtime_config::json_schema()).unwrap();
+    let mut names = Vec::new();
+    schema_names(&schema, "RuntimeConfig", &mut names);
+    assert!(names.len() > 40, "only {} names in the schema", names.len());
+    let reference = common::read(&common::root().join("docs/runtime-config.md"));
+    let missing: Vec<String> = names
+        .iter()
+        .filter(|(_, name)| !reference.contains(&format!("`{name}`")))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|(within, name)| format!("{within}.{name}"))
+        .collect();
+    assert!(missing.is_empty(), "docs/runtime-config.md does not document: {}", missing.join(", "));
+}

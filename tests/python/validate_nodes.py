@@ -1,6 +1,6 @@
 """Validates every Node of the example node inventories against the Kubernetes 1.33 schema.
 
-Run by .ci/run after `pip install kubernetes-validate==1.37.0 pyyaml`. A `List` itself is not
+Run by .ci/run with the venv of .ci/setup (kubernetes-validate==1.37.0, PyYAML). A `List` itself is not
 schema-checked; each of its items is, strictly (unknown fields are errors).
 """
 

@@ -269,11 +269,12 @@ impl<'a> Lowering<'a> {
     }
 
     /// A message type as the runtime validates it.
-    pub fn type_desc(&self, ty: &Ty) -> TypeDesc {
+    pub fn type_desc(&mut self, ty: &Ty) -> TypeDesc {
         self.type_desc_inner(ty, &mut Vec::new())
     }
 
-    fn type_desc_inner(&self, ty: &Ty, open: &mut Vec<DefId>) -> TypeDesc {
+    fn type_desc_inner(&mut self, ty: &Ty, open: &mut Vec<DefId>) -> TypeDesc {
+        let ir = self.ir;
         match ty {
             Ty::Int => TypeDesc::Int,
             Ty::Float => TypeDesc::Float,
@@ -288,21 +289,21 @@ impl<'a> Lowering<'a> {
                 if open.contains(def) {
                     return TypeDesc::Ref { name: name.to_string() };
                 }
-                let Some(record) = self.ir.records.get(def) else { return TypeDesc::Any };
+                let Some(record) = ir.records.get(def) else { return TypeDesc::Any };
                 open.push(*def);
-                let fields = record
-                    .fields
-                    .iter()
-                    .map(|(field, ty, _)| FieldDesc {
-                        name: field.clone(),
-                        ty: self.type_desc_inner(&ty.substitute(args), open),
-                    })
-                    .collect();
+                let mut fields = Vec::with_capacity(record.fields.len());
+                for (field, ty, default) in &record.fields {
+                    let ty = ty.substitute(args);
+                    // A receiver fills in a defaulted field the sender lacks (records are
+                    // compatible by width).
+                    let default = default.as_ref().map(|d| self.constant(d, &ty));
+                    fields.push(FieldDesc { name: field.clone(), ty: self.type_desc_inner(&ty, open), default });
+                }
                 open.pop();
                 TypeDesc::Record { name: name.to_string(), fields }
             }
             Ty::Enum { def, name } => {
-                TypeDesc::Enum { name: name.to_string(), variants: self.ir.enums.get(def).cloned().unwrap_or_default() }
+                TypeDesc::Enum { name: name.to_string(), variants: ir.enums.get(def).cloned().unwrap_or_default() }
             }
             Ty::Field(..) | Ty::Secret | Ty::Param { .. } | Ty::Var(_) | Ty::Error => TypeDesc::Any,
         }

@@ -12,6 +12,7 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Body, Ir};
 use crate::sema::Analysis;
+use petgraph::graph::NodeIndex;
 
 /// The first line of every file dync writes: how `dync compile` tells its own files (which
 /// it may replace or remove) from foreign ones (which it leaves alone).
@@ -27,6 +28,9 @@ pub struct Options {
     pub namespace: Option<String>,
     pub image_registry: Option<String>,
     pub runtime_image: Option<String>,
+    /// Threads to serialize functions on (0 or 1: the calling thread only). The output is the
+    /// same for every value.
+    pub threads: usize,
 }
 
 /// One output file: a path relative to the output directory (`/`-separated) and its text.
@@ -115,67 +119,95 @@ pub fn compile(analysis: &Analysis, options: &Options) -> Result<Output, Vec<Dia
         }
         None => format!("{GENERATED_HEADER} from app `{}`. Do not edit: recompile.\n", ir.app),
     };
-    let mut writer = Writer { header, files: Vec::new(), error: None };
-    writer.manifest("namespace.yaml".into(), &context.namespace_object());
-    for index in &nodes {
+    // Serializing plain data cannot fail in practice; if it does, say so rather than writing
+    // a partial output.
+    let write_error = |message: String| {
+        let span = ir.graph.node_weights().next().map(|n| n.span).unwrap_or_default();
+        vec![Diagnostic::new(Code::E0501, format!("could not write YAML: {message}"), span, "in this app")]
+    };
+    let mut files = render_files(&context, &config, &nodes, &header, options.threads).map_err(write_error)?;
+    let resources: Vec<String> = files.iter().filter(|f| f.is_manifest).map(|f| f.path.clone()).collect();
+    files.push(
+        render_file(&header, "kustomization.yaml".into(), &Kustomization::new(resources), false)
+            .map_err(write_error)?,
+    );
+    Ok(Output { files })
+}
+
+/// Every file but `kustomization.yaml`, in output order: the namespace, each function's
+/// objects, `runtime.yaml`. Functions are serialized on up to `threads` threads.
+fn render_files(
+    context: &k8s::AppContext<'_>,
+    config: &rc::RuntimeConfig,
+    nodes: &[NodeIndex],
+    header: &str,
+    threads: usize,
+) -> Result<Vec<OutputFile>, String> {
+    let ir = context.ir;
+    let mut files = vec![render_file(header, "namespace.yaml".into(), &context.namespace_object(), true)?];
+    let config_header = config.yaml_header().map_err(|e| e.message)?;
+    // Each function's runtime configuration is serialized once: its slice and runtime.yaml
+    // are made of the same text.
+    let items: Vec<String> = parallel_map(&config.functions, threads, rc::function_yaml)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.message)?;
+    // `config.functions`, and so `items`, are in the order of `nodes`.
+    let work: Vec<(NodeIndex, &String)> = nodes.iter().copied().zip(&items).collect();
+    let per_function = parallel_map(&work, threads, |(index, item)| {
         let node = &ir.graph[*index];
-        let slice = config.slice(&node.name).map(|c| yaml::to_string(&c));
-        let slice = match slice {
-            Some(Ok(text)) => text,
-            Some(Err(error)) => {
-                writer.error = Some(error.message);
-                String::new()
-            }
-            None => String::new(),
-        };
-        let objects = context.function(*index, slice);
+        let objects = context.function(*index, format!("{config_header}functions:\n{item}"));
         let dir = format!("functions/{}", node.service);
-        writer.manifest(format!("{dir}/serviceaccount.yaml"), &objects.service_account);
-        writer.manifest(format!("{dir}/configmap.yaml"), &objects.config_map);
-        writer.manifest(format!("{dir}/service.yaml"), &objects.service);
-        writer.manifest(format!("{dir}/deployment.yaml"), &objects.deployment);
-        writer.manifest(format!("{dir}/networkpolicy.yaml"), &objects.network_policy);
+        let mut files = vec![
+            render_file(header, format!("{dir}/serviceaccount.yaml"), &objects.service_account, true)?,
+            render_file(header, format!("{dir}/configmap.yaml"), &objects.config_map, true)?,
+            render_file(header, format!("{dir}/service.yaml"), &objects.service, true)?,
+            render_file(header, format!("{dir}/deployment.yaml"), &objects.deployment, true)?,
+            render_file(header, format!("{dir}/networkpolicy.yaml"), &objects.network_policy, true)?,
+        ];
         if let Some(hpa) = &objects.autoscaler {
-            writer.manifest(format!("{dir}/hpa.yaml"), hpa);
+            files.push(render_file(header, format!("{dir}/hpa.yaml"), hpa, true)?);
         }
         if let Some(pdb) = &objects.disruption_budget {
-            writer.manifest(format!("{dir}/pdb.yaml"), pdb);
+            files.push(render_file(header, format!("{dir}/pdb.yaml"), pdb, true)?);
         }
+        Ok::<_, String>(files)
+    });
+    for function_files in per_function {
+        files.extend(function_files?);
     }
-    writer.file("runtime.yaml".into(), &config, false);
-    let resources: Vec<String> = writer.files.iter().filter(|f| f.is_manifest).map(|f| f.path.clone()).collect();
-    writer.file("kustomization.yaml".into(), &Kustomization::new(resources), false);
-    if let Some(message) = writer.error {
-        // Serializing plain data cannot fail in practice; if it does, say so rather than
-        // writing a partial output.
-        let span = ir.graph.node_weights().next().map(|n| n.span).unwrap_or_default();
-        return Err(vec![Diagnostic::new(
-            Code::E0501,
-            format!("could not write YAML: {message}"),
-            span,
-            "in this app",
-        )]);
-    }
-    Ok(Output { files: writer.files })
+    let whole = rc::whole_document(&config_header, &items);
+    files.push(OutputFile { path: "runtime.yaml".into(), contents: format!("{header}{whole}"), is_manifest: false });
+    Ok(files)
 }
 
-struct Writer {
-    header: String,
-    files: Vec<OutputFile>,
-    error: Option<String>,
+/// One file: dync's header line, then the value as YAML.
+fn render_file<T: Serialize>(header: &str, path: String, value: &T, is_manifest: bool) -> Result<OutputFile, String> {
+    let text = yaml::to_string(value).map_err(|e| format!("{path}: {}", e.message))?;
+    Ok(OutputFile { path, contents: format!("{header}{text}"), is_manifest })
 }
 
-impl Writer {
-    fn manifest<T: Serialize>(&mut self, path: String, value: &T) {
-        self.file(path, value, true);
+/// `work` applied to every item, in order, on up to `threads` threads (contiguous chunks, so
+/// the result never depends on scheduling).
+fn parallel_map<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(&work).collect();
     }
-
-    fn file<T: Serialize>(&mut self, path: String, value: &T, is_manifest: bool) {
-        match yaml::to_string(value) {
-            Ok(text) => self.files.push(OutputFile { path, contents: format!("{}{text}", self.header), is_manifest }),
-            Err(error) => self.error = Some(error.message),
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<R>>())).collect();
+        let mut results = Vec::with_capacity(items.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => results.extend(part),
+                // A panic in a worker is a bug: pass it on as the panic it is.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
-    }
+        results
+    })
 }
 
 /// `kustomization.yaml`: every manifest, so `kubectl apply -k DIR` applies the whole app.
@@ -232,8 +264,11 @@ fn check_deployable(ir: &Ir) -> Vec<Diagnostic> {
                     value.value.trim().parse::<u16>().is_ok_and(|p| p != 0 && p != rc::METRICS_PORT)
                 } else {
                     let text = value.value.trim().trim_matches('"');
+                    let schemes: &[&str] =
+                        if setting == "url" { &["http", "https"] } else { &["tcp", "mqtt", "ssl", "mqtts"] };
+                    let scheme = text.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
                     k8s::host_and_port(text).is_some_and(|(_, port)| (1..=65535).contains(&port))
-                        && (setting != "url" || text.starts_with("http://") || text.starts_with("https://"))
+                        && scheme.is_some_and(|scheme| schemes.contains(&scheme.as_str()))
                 };
                 if !valid {
                     diagnostics.push(

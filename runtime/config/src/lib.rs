@@ -78,8 +78,49 @@ impl RuntimeConfig {
 
     /// The same document with only the named function (a ConfigMap's content).
     pub fn slice(&self, name: &str) -> Option<RuntimeConfig> {
-        let function = self.functions.iter().find(|f| f.name == name)?.clone();
-        Some(RuntimeConfig { functions: vec![function], ..self.clone() })
+        self.functions.iter().find(|f| f.name == name).map(|f| self.with_only(f))
+    }
+
+    /// The same document with only `function` (one of this document's functions).
+    pub fn with_only(&self, function: &FunctionConfig) -> RuntimeConfig {
+        // Not `..self.clone()`, which would copy every function once per slice.
+        RuntimeConfig { functions: vec![function.clone()], ..self.header() }
+    }
+
+    /// The whole document and every function's slice as YAML, serializing each function once
+    /// (the slices repeat what the whole holds). Reads back exactly as [`yaml::to_string`] of
+    /// the same values. The parts are public so that a caller may serialize functions in
+    /// parallel: `header + "functions:\n" + items` is the document.
+    pub fn to_yaml_documents(&self) -> Result<(String, Vec<String>), yaml::YamlError> {
+        let header = self.yaml_header()?;
+        let items = self.functions.iter().map(function_yaml).collect::<Result<Vec<_>, _>>()?;
+        let slices = items.iter().map(|item| format!("{header}functions:\n{item}")).collect();
+        Ok((whole_document(&header, &items), slices))
+    }
+
+    /// The document's YAML before its `functions` (the last field).
+    pub fn yaml_header(&self) -> Result<String, yaml::YamlError> {
+        let header = yaml::to_string(&self.header())?;
+        match header.strip_suffix("functions: []\n") {
+            Some(header) => Ok(header.to_string()),
+            None => Err(yaml::YamlError {
+                message: "unexpected layout of the runtime configuration's header".to_string(),
+                line: None,
+                column: None,
+            }),
+        }
+    }
+
+    /// The header fields, without functions.
+    fn header(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            app: self.app.clone(),
+            namespace: self.namespace.clone(),
+            profile: self.profile.clone(),
+            functions: Vec::new(),
+        }
     }
 
     /// Checks the header fields a reader must not guess about.
@@ -95,6 +136,23 @@ impl RuntimeConfig {
         }
         Ok(())
     }
+}
+
+/// One function as an item of the `functions` list (`- name: ...`).
+pub fn function_yaml(function: &FunctionConfig) -> Result<String, yaml::YamlError> {
+    yaml::to_string(&[function])
+}
+
+/// The whole document from [`RuntimeConfig::yaml_header`] and every [`function_yaml`].
+pub fn whole_document(header: &str, items: &[String]) -> String {
+    if items.is_empty() {
+        return format!("{header}functions: []\n");
+    }
+    let mut whole = String::with_capacity(header.len() + 11 + items.iter().map(String::len).sum::<usize>());
+    whole.push_str(header);
+    whole.push_str("functions:\n");
+    items.iter().for_each(|item| whole.push_str(item));
+    whole
 }
 
 /// What a function does in the dataflow.
@@ -156,8 +214,8 @@ pub enum Body {
     /// A user program speaking the handler JSON protocol on stdin/stdout.
     #[serde(rename_all = "camelCase")]
     Handler {
-        /// The command, split into words without a shell (absent when only `image` is given:
-        /// the runtime then runs the image's own entrypoint).
+        /// The command (`exec`), split into words without a shell; the runtime starts it from
+        /// the app's directory locally and from the image's working directory in a pod.
         #[serde(default)]
         argv: Vec<String>,
         /// The image Kubernetes runs it in (absent for local-only handlers).
@@ -304,6 +362,22 @@ mod tests {
         let config = sample();
         let text = yaml::to_string(&config).expect("serializable");
         assert_eq!(from_yaml(&text).expect("readable"), config);
+    }
+
+    #[test]
+    fn documents_are_what_serializing_each_value_gives() {
+        let mut config = sample();
+        let mut second = config.functions[0].clone();
+        second.name = "triple".into();
+        config.functions.push(second);
+        config.profile = Some("night".into());
+        let (whole, slices) = config.to_yaml_documents().expect("serializable");
+        assert_eq!(whole, yaml::to_string(&config).expect("serializable"));
+        for (function, slice) in config.functions.iter().zip(&slices) {
+            assert_eq!(*slice, yaml::to_string(&config.with_only(function)).expect("serializable"));
+        }
+        let empty = RuntimeConfig { functions: Vec::new(), ..config.clone() };
+        assert_eq!(empty.to_yaml_documents().expect("serializable").0, yaml::to_string(&empty).expect("serializable"));
     }
 
     #[test]

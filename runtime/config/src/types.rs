@@ -3,8 +3,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::expr::Value;
+
 /// A message type, fully resolved (no generics, no aliases).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum TypeDesc {
     /// A 64-bit signed integer (JSON number without fraction).
@@ -28,7 +30,10 @@ pub enum TypeDesc {
     List {
         of: Box<TypeDesc>,
     },
-    /// A JSON object with exactly these fields (an optional field may be absent or `null`).
+    /// A JSON object with at least these fields. Records are compatible by width: a receiver
+    /// keeps the fields its type declares and drops the others; a declared field that is absent
+    /// takes its `default`, or `null` when it is optional; any other absent field, or a field of
+    /// the wrong type, makes the message invalid.
     #[serde(rename_all = "camelCase")]
     Record {
         name: String,
@@ -50,10 +55,13 @@ pub enum TypeDesc {
 }
 
 /// A field of a record type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FieldDesc {
     pub name: String,
     #[serde(rename = "of")]
     pub ty: TypeDesc,
+    /// The value of the field when a message lacks it (the default of the record's declaration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Value>,
 }

@@ -25,18 +25,74 @@ impl fmt::Display for YamlError {
 impl std::error::Error for YamlError {}
 
 /// Writes one YAML document (no `---` header), safe for YAML 1.1 readers.
+///
+/// Strings with line breaks (or long ones) come out as block scalars (`|`, `>`), which is
+/// what makes a ConfigMap's embedded document readable. The writer's block style has corner
+/// cases that libyaml-derived readers (PyYAML, Kubernetes' go-yaml) refuse or read
+/// differently, such as a line holding only a tab; so a document with such strings is read
+/// back, and if it does not read as written, it is written again with quoted strings only.
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, YamlError> {
-    let options = serde_saphyr::ser_options! { indent_step: 2 };
-    let text = serde_saphyr::to_string_with_options(value, options).map_err(|error| YamlError {
-        message: error.to_string(),
-        line: None,
-        column: None,
-    })?;
-    let mut text = text;
+    let block = write(value, true)?;
+    if !has_doubtful_block_scalar(&block) {
+        return Ok(block);
+    }
+    let intended = serde_json::to_value(value).map_err(|error| plain_error(error.to_string()))?;
+    if to_json(&block).is_ok_and(|read| read == intended) {
+        return Ok(block);
+    }
+    let quoted = write(value, false)?;
+    match to_json(&quoted) {
+        Ok(read) if read == intended => Ok(quoted),
+        Ok(_) => Err(plain_error("the YAML writer does not round-trip this document".to_string())),
+        Err(error) => Err(error),
+    }
+}
+
+fn write<T: serde::Serialize>(value: &T, prefer_block_scalars: bool) -> Result<String, YamlError> {
+    let options = serde_saphyr::ser_options! { indent_step: 2, prefer_block_scalars: prefer_block_scalars };
+    let mut text =
+        serde_saphyr::to_string_with_options(value, options).map_err(|error| plain_error(error.to_string()))?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
     Ok(text)
+}
+
+fn plain_error(message: String) -> YamlError {
+    YamlError { message, line: None, column: None }
+}
+
+/// Whether `text` holds a block scalar that a reader might not read as written: a folded one
+/// (`>`, which re-flows spaces), or a literal one (`|`) with a tab, a carriage return or a line
+/// of only blanks in it. Outside block scalars the writer escapes tabs and carriage returns and
+/// writes no blank lines, so finding them anywhere is enough. Plain literal blocks (the
+/// ConfigMaps' embedded documents) are not read back: that would cost as much as writing them.
+fn has_doubtful_block_scalar(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // One pass over the bytes: this runs on every file dync writes.
+    let mut line_start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'\t' | b'\r' => return true,
+            b'\n' => {
+                let line = &bytes[line_start..at];
+                if !line.is_empty() && line.iter().all(|&b| b == b' ') {
+                    return true;
+                }
+                line_start = at + 1;
+            }
+            b'>' => {
+                let rest = bytes[at + 1..].split(|&b| b == b'\n').next().unwrap_or_default();
+                let before = &bytes[line_start..at];
+                let header = rest.len() <= 2 && rest.iter().all(|b| matches!(b, b'-' | b'+' | b'1'..=b'9'));
+                if header && (before.ends_with(b": ") || before.ends_with(b"- ") || before.iter().all(|&b| b == b' ')) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Reads one YAML document into a typed value.
@@ -117,6 +173,37 @@ mod tests {
         }
         let back: std::collections::BTreeMap<String, String> = from_str(&text).expect("readable");
         assert_eq!(back, map);
+    }
+
+    #[test]
+    fn block_scalars_that_do_not_read_back_are_written_quoted() {
+        let long = "word  ".repeat(30);
+        let values: std::collections::BTreeMap<&str, &str> =
+            [("a", "\t\n"), ("b", "x\n\ty"), ("c", " lead\n"), ("d", "one\ntwo\n"), ("e", &long)].into_iter().collect();
+        let text = to_string(&values).expect("serializable");
+        let back: std::collections::BTreeMap<String, String> = from_str(&text).expect("readable");
+        let values: std::collections::BTreeMap<String, String> =
+            values.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(back, values, "{text}");
+    }
+
+    #[test]
+    fn plain_multi_line_strings_stay_block_scalars() {
+        let text = to_string(&[("doc", "a: 1\nb: two\n")].into_iter().collect::<std::collections::BTreeMap<_, _>>())
+            .expect("serializable");
+        assert_eq!(text, "doc: |\n  a: 1\n  b: two\n");
+    }
+
+    #[test]
+    fn doubtful_block_scalars_are_recognised() {
+        for doubtful in
+            ["a: >\n  x y\n", "a: >-\n  x\n", "- >\n  x\n", "a: |\n  \t\n", "a: |\n  x\n   \n  y\n", "a: \"x\\r\"\r\n"]
+        {
+            assert!(has_doubtful_block_scalar(doubtful), "{doubtful:?}");
+        }
+        for plain in ["a: |\n  x\n\n  y\n", "a: '>'\n", "a: b > c\n", "a: x>\n", "a: |-\n  k: v\n"] {
+            assert!(!has_doubtful_block_scalar(plain), "{plain:?}");
+        }
     }
 
     #[test]
