@@ -42,6 +42,16 @@ pub enum Command {
     /// removed; other files are left alone, and a file dync would overwrite that it did not write
     /// is an error. Nothing is written when the app has errors (exit status 1).
     Compile(CompileArgs),
+    /// Show what compiling an app would change in an earlier output directory
+    ///
+    /// Compiles the app as `dync compile` would (same options), compares the result with the
+    /// files of an earlier compile in `--against DIR`, and prints per function whether it is
+    /// created, removed, unchanged or changed, and what changed in the words of the program:
+    /// "body changed (restart)", "routes: + alert (no restart)", "moves: tier=edge → tier=cloud
+    /// (reschedule)", "scale: 2 → 1..4 autoscaled (no restart)"; then app-wide changes. Nothing is
+    /// written. Exit status 0 when nothing would change, 3 when something would, 1 when the app
+    /// has errors, 2 on bad usage or an unreadable directory.
+    Plan(PlanArgs),
     /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
     Explain(ExplainArgs),
     /// Print a shell completion script to stdout
@@ -106,14 +116,11 @@ pub struct GraphArgs {
     pub color: ColorWhen,
 }
 
+/// What `dync compile` and `dync plan` share: the app and the options it is compiled with.
 #[derive(Debug, clap::Args)]
-pub struct CompileArgs {
+pub struct BuildArgs {
     /// The app's file (the one with the `app` item)
     pub file: PathBuf,
-    /// The output directory (created if missing), or `-` for one multi-document YAML stream of
-    /// the Kubernetes objects on stdout
-    #[arg(short = 'o', long = "output", value_name = "DIR")]
-    pub output: PathBuf,
     /// Compile the app with this profile applied
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
@@ -127,12 +134,31 @@ pub struct CompileArgs {
     /// The dync runtime image (overrides `runtime_image`; default: the runtime of this dync version)
     #[arg(long, value_name = "IMAGE")]
     pub runtime_image: Option<String>,
-    /// How to print diagnostics
+    /// How to print diagnostics (and, for `plan`, the plan)
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
     /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompileArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// The output directory (created if missing), or `-` for one multi-document YAML stream of
+    /// the Kubernetes objects on stdout
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// The output directory of an earlier `dync compile` (what is deployed)
+    #[arg(long, value_name = "DIR")]
+    pub against: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

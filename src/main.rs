@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use dync::cli::{
-    CheckArgs, Cli, ColorWhen, Command, CompileArgs, Emit, ExplainArgs, FmtArgs, GraphArgs, GraphFormat, MessageFormat,
+    BuildArgs, CheckArgs, Cli, ColorWhen, Command, CompileArgs, Emit, ExplainArgs, FmtArgs, GraphArgs, GraphFormat,
+    MessageFormat, PlanArgs,
 };
 use dync_compiler::source::{SourceMap, decode};
 use dync_compiler::{Code, Diagnostic, FileId, Severity, app, format, render, sema, syntax};
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => fmt(&args),
         Command::Graph(args) => graph(&args),
         Command::Compile(args) => compile(&args),
+        Command::Plan(args) => plan(&args),
         Command::Explain(args) => explain(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());
@@ -316,35 +318,30 @@ fn graph(args: &GraphArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn compile(args: &CompileArgs) -> ExitCode {
-    let to_stdout = args.output.as_os_str() == "-";
-    if to_stdout && args.message_format == MessageFormat::Json {
-        eprintln!(
-            "error: `-o -` writes YAML to stdout, where `--message-format json` writes diagnostics: use one of them"
-        );
-        return ExitCode::from(EXIT_USAGE_OR_IO);
-    }
+/// Checks and compiles the app of `args` as `command` (`compile`, `plan`) does, printing its
+/// diagnostics: the app's name and the output, or the exit status to end with.
+fn build(args: &BuildArgs, command: &str) -> Result<(String, dync_compiler::emit::Output), ExitCode> {
     if let Some(namespace) = &args.namespace
         && !dync_compiler::sema::flow::is_dns_1123_label(namespace)
     {
         eprintln!(
             "error: `--namespace {namespace}` is not a Kubernetes namespace: use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"
         );
-        return ExitCode::from(EXIT_USAGE_OR_IO);
+        return Err(ExitCode::from(EXIT_USAGE_OR_IO));
     }
     for (flag, value) in [("--image-registry", &args.image_registry), ("--runtime-image", &args.runtime_image)] {
         if let Some(value) = value
             && (value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()))
         {
             eprintln!("error: `{flag}` must be a non-empty image reference without spaces, found {value:?}");
-            return ExitCode::from(EXIT_USAGE_OR_IO);
+            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     }
     let (name, bytes) = match read_input(&args.file) {
         Ok(read) => read,
         Err(message) => {
             eprintln!("error: cannot read `{}`: {message}", display_path(&args.file));
-            return ExitCode::from(EXIT_USAGE_OR_IO);
+            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     };
     let decoded = decode(bytes, FileId(0));
@@ -352,11 +349,11 @@ fn compile(args: &CompileArgs) -> ExitCode {
         let mut sources = SourceMap::new();
         sources.add(name, decoded.text);
         report(&sources, &[diagnostic], args.message_format, args.color);
-        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+        return Err(ExitCode::from(EXIT_PROGRAM_ERRORS));
     }
     if !syntax::declares_app(&decoded.text) {
-        eprintln!("error: `{name}` has no `app` item: `dync compile` compiles an app");
-        return ExitCode::from(EXIT_USAGE_OR_IO);
+        eprintln!("error: `{name}` has no `app` item: `dync {command}` compiles an app");
+        return Err(ExitCode::from(EXIT_USAGE_OR_IO));
     }
     let dir = match args.file.parent() {
         Some(parent) if args.file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -367,7 +364,7 @@ fn compile(args: &CompileArgs) -> ExitCode {
         Ok(analysis) => analysis,
         Err(message) => {
             eprintln!("error: `{name}`: {message}");
-            return ExitCode::from(EXIT_USAGE_OR_IO);
+            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     };
     let mut diagnostics = app.diagnostics.clone();
@@ -393,10 +390,28 @@ fn compile(args: &CompileArgs) -> ExitCode {
     dync_compiler::diagnostic::sort_diagnostics(&mut diagnostics);
     // Warnings are shown; they do not stop the output.
     report(&app.sources, &diagnostics, args.message_format, args.color);
-    let Some(output) = output else {
-        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        eprintln!("error: `{name}` has {}: nothing written", plural(errors, "error"));
-        return ExitCode::from(EXIT_PROGRAM_ERRORS);
+    match output {
+        Some(output) => Ok((name, output)),
+        None => {
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let what = if command == "plan" { "no plan" } else { "nothing written" };
+            eprintln!("error: `{name}` has {}: {what}", plural(errors, "error"));
+            Err(ExitCode::from(EXIT_PROGRAM_ERRORS))
+        }
+    }
+}
+
+fn compile(args: &CompileArgs) -> ExitCode {
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && args.build.message_format == MessageFormat::Json {
+        eprintln!(
+            "error: `-o -` writes YAML to stdout, where `--message-format json` writes diagnostics: use one of them"
+        );
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    let (name, output) = match build(&args.build, "compile") {
+        Ok(built) => built,
+        Err(status) => return status,
     };
     if to_stdout {
         let mut stdout = std::io::stdout().lock();
@@ -411,7 +426,7 @@ fn compile(args: &CompileArgs) -> ExitCode {
             let functions = output.files.iter().filter(|f| f.path.ends_with("/deployment.yaml")).count();
             eprintln!(
                 "compiled `{name}`{} into `{}`: {}, {} ({} unchanged{})",
-                args.profile.as_ref().map(|p| format!(" (profile `{p}`)")).unwrap_or_default(),
+                args.build.profile.as_ref().map(|p| format!(" (profile `{p}`)")).unwrap_or_default(),
                 display_path(&args.output),
                 plural(functions, "function"),
                 plural(output.files.len(), "file"),
@@ -429,6 +444,46 @@ fn compile(args: &CompileArgs) -> ExitCode {
             ExitCode::from(EXIT_USAGE_OR_IO)
         }
     }
+}
+
+/// `dync plan`'s exit status when applying the compile would change something.
+const EXIT_PLAN_CHANGES: u8 = 3;
+
+fn plan(args: &PlanArgs) -> ExitCode {
+    // The directory is read first: a mistyped path is reported before any compile.
+    let previous = match dync::output::read_generated(&args.against) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
+    let (name, output) = match build(&args.build, "plan") {
+        Ok(built) => built,
+        Err(status) => return status,
+    };
+    let app_name = output.app.clone();
+    let plan = match dync_compiler::plan::plan(&app_name, args.build.profile.as_deref(), &output.files, &previous) {
+        Ok(plan) => plan,
+        Err(message) => {
+            eprintln!("error: `{}`: {message}", display_path(&args.against));
+            return ExitCode::from(EXIT_USAGE_OR_IO);
+        }
+    };
+    let text = match args.build.message_format {
+        MessageFormat::Human => plan.render(&name, &display_path(&args.against)),
+        MessageFormat::Json => {
+            let mut line = serde_json::to_string(&plan).unwrap_or_default();
+            line.push('\n');
+            line
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        eprintln!("error: cannot write to stdout: {}", io_message(&error));
+        return ExitCode::from(EXIT_USAGE_OR_IO);
+    }
+    if plan.has_changes() { ExitCode::from(EXIT_PLAN_CHANGES) } else { ExitCode::SUCCESS }
 }
 
 /// Prints diagnostics in the chosen format (JSON on stdout, human on stderr).

@@ -52,6 +52,25 @@ fn generated_files(dir: &Path) -> Result<BTreeSet<String>, String> {
     Ok(found)
 }
 
+/// The files an earlier `dync compile` wrote into `dir` (relative path to text), for
+/// `dync plan`. `dir` must exist; files dync did not write are ignored.
+pub fn read_generated(dir: &Path) -> Result<std::collections::BTreeMap<String, String>, String> {
+    if !dir.is_dir() {
+        return Err(if dir.exists() {
+            format!("`{}` is not a directory", dir.display())
+        } else {
+            format!("`{}` does not exist: run `dync compile APP -o {}` to write it first", dir.display(), dir.display())
+        });
+    }
+    let mut files = std::collections::BTreeMap::new();
+    for path in generated_files(dir)? {
+        let full = dir.join(&path);
+        let text = std::fs::read_to_string(&full).map_err(|e| format!("cannot read `{}`: {e}", full.display()))?;
+        files.insert(path, text);
+    }
+    Ok(files)
+}
+
 /// Writes one file unless it holds exactly these contents already (`existed`: dync wrote it
 /// before). Whether it was written.
 fn write_one(path: &Path, file: &OutputFile, existed: bool) -> Result<bool, String> {

@@ -12,6 +12,7 @@ pub mod graph;
 pub mod ide;
 pub mod ir;
 pub mod placement;
+pub mod plan;
 pub mod render;
 pub mod sema;
 pub mod source;

@@ -2,6 +2,7 @@
 //! ConfigMap, Service, Deployment, NetworkPolicy and, when needed, an HPA and a PDB.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use dync_runtime_config as rc;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -44,6 +45,10 @@ pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
 pub const FUNCTION_LABEL: &str = "dync.dev/function";
 /// On Deployment metadata: the flows the function is in, comma-separated.
 pub const FLOWS_ANNOTATION: &str = "dync.dev/flows";
+/// On Deployment metadata: the declared function, `module::name`.
+pub const DECLARED_AS_ANNOTATION: &str = "dync.dev/declared-as";
+/// On the pod template: the content hash of what needs a restart ([`content_hash`]).
+pub const HASH_ANNOTATION: &str = "dync.dev/hash";
 
 /// What every function's objects share.
 pub struct AppContext<'a> {
@@ -113,8 +118,9 @@ impl AppContext<'_> {
         }
     }
 
-    /// Every object of one function; `config` is its ConfigMap's runtime.yaml.
-    pub fn function(&self, index: petgraph::graph::NodeIndex, config: String) -> FunctionObjects {
+    /// Every object of one function; `config` is its ConfigMap's runtime.yaml, `body` its body
+    /// in the runtime configuration (for the content hash).
+    pub fn function(&self, index: petgraph::graph::NodeIndex, config: String, body: &rc::Body) -> FunctionObjects {
         let node = &self.ir.graph[index];
         FunctionObjects {
             service_account: ServiceAccount {
@@ -128,7 +134,7 @@ impl AppContext<'_> {
                 ..ConfigMap::default()
             },
             service: self.service(node),
-            deployment: self.deployment(node),
+            deployment: self.deployment(node, body),
             network_policy: self.network_policy(index),
             autoscaler: self.autoscaler(node),
             disruption_budget: self.disruption_budget(node),
@@ -173,15 +179,16 @@ impl AppContext<'_> {
         }
     }
 
-    fn deployment(&self, node: &Node) -> Deployment {
+    fn deployment(&self, node: &Node, body: &rc::Body) -> Deployment {
         let mut meta = self.meta(node, node.service.clone());
         meta.annotations = Some(map([
             (FLOWS_ANNOTATION, node.flows.join(",")),
             (
-                "dync.dev/declared-as",
+                DECLARED_AS_ANNOTATION,
                 format!("{}::{}", super::lower::module_name(self.ir, &node.module), node.function),
             ),
         ]));
+        let pod_spec = self.pod_spec(node);
         let mut pod_labels = self.labels(node);
         pod_labels.insert(FUNCTION_LABEL.into(), node.function.replace('_', "-"));
         let replicas = match node.placement.replicas {
@@ -195,8 +202,12 @@ impl AppContext<'_> {
                 replicas,
                 selector: LabelSelector { match_labels: Some(self.selector_labels(node)), ..LabelSelector::default() },
                 template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta { labels: Some(pod_labels), ..ObjectMeta::default() }),
-                    spec: Some(self.pod_spec(node)),
+                    metadata: Some(ObjectMeta {
+                        labels: Some(pod_labels),
+                        annotations: Some(map([(HASH_ANNOTATION, content_hash(body, &pod_spec))])),
+                        ..ObjectMeta::default()
+                    }),
+                    spec: Some(pod_spec),
                 },
                 ..DeploymentSpec::default()
             }),
@@ -639,6 +650,26 @@ impl AppContext<'_> {
             ..PodDisruptionBudget::default()
         })
     }
+}
+
+/// What needs a restart of a function, as 16 hex digits of SHA-256: its body as the runtime
+/// configuration holds it (an expression and its settings, a handler's command, image, env and
+/// settings, an intrinsic and its settings) and its pod spec (image, env, placement,
+/// resources). Not its routes, types or flows: those live in its ConfigMap, which the runtime
+/// reloads in place, so re-wiring a flow changes no hash. Neither holds a path of the compile
+/// nor dync's version (but through the default runtime image, which the pod runs).
+pub fn content_hash(body: &rc::Body, pod: &PodSpec) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    // JSON: field order fixed by the definitions, maps sorted. Serializing plain data with
+    // string keys cannot fail.
+    hasher.update(serde_json::to_vec(body).unwrap_or_default());
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(pod).unwrap_or_default());
+    hasher.finalize().iter().take(8).fold(String::with_capacity(16), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
 }
 
 /// The ConfigMap holding a function's runtime configuration.

@@ -45,6 +45,8 @@ pub struct OutputFile {
 /// The compiled app: every file, in a fixed order (`kustomization.yaml` last).
 #[derive(Debug, Clone)]
 pub struct Output {
+    /// The app's name, as its `app` item declares it.
+    pub app: String,
     pub files: Vec<OutputFile>,
 }
 
@@ -131,7 +133,7 @@ pub fn compile(analysis: &Analysis, options: &Options) -> Result<Output, Vec<Dia
         render_file(&header, "kustomization.yaml".into(), &Kustomization::new(resources), false)
             .map_err(write_error)?,
     );
-    Ok(Output { files })
+    Ok(Output { app: ir.app.clone(), files })
 }
 
 /// Every file but `kustomization.yaml`, in output order: the namespace, each function's
@@ -153,10 +155,11 @@ fn render_files(
         .collect::<Result<_, _>>()
         .map_err(|e| e.message)?;
     // `config.functions`, and so `items`, are in the order of `nodes`.
-    let work: Vec<(NodeIndex, &String)> = nodes.iter().copied().zip(&items).collect();
-    let per_function = parallel_map(&work, threads, |(index, item)| {
+    let work: Vec<(NodeIndex, &String, &rc::FunctionConfig)> =
+        nodes.iter().copied().zip(&items).zip(&config.functions).map(|((n, i), f)| (n, i, f)).collect();
+    let per_function = parallel_map(&work, threads, |(index, item, function)| {
         let node = &ir.graph[*index];
-        let objects = context.function(*index, format!("{config_header}functions:\n{item}"));
+        let objects = context.function(*index, format!("{config_header}functions:\n{item}"), &function.body);
         let dir = format!("functions/{}", node.service);
         let mut files = vec![
             render_file(header, format!("{dir}/serviceaccount.yaml"), &objects.service_account, true)?,
