@@ -52,6 +52,14 @@ pub enum Command {
     /// written. Exit status 0 when nothing would change, 3 when something would, 1 when the app
     /// has errors, 2 on bad usage or an unreadable directory.
     Plan(PlanArgs),
+    /// Run the language server (LSP over stdin/stdout) for editors
+    ///
+    /// Diagnostics for every file of the app being edited, hover, go to definition, find
+    /// references, document symbols, formatting (as `dync fmt`) and folding. The standard library
+    /// and the explanation of each code are written read-only under
+    /// `$XDG_CACHE_HOME/dync/<version>/` (default `~/.cache/dync/<version>/`) so the editor can
+    /// open them. Editor set-up: docs/editors.md.
+    Lsp(LspArgs),
     /// Explain a diagnostic code: what it means, a program that triggers it, how to fix it
     Explain(ExplainArgs),
     /// Print a shell completion script to stdout
@@ -140,6 +148,13 @@ pub struct BuildArgs {
     /// When to colour diagnostics (`auto` honours NO_COLOR and whether stderr is a terminal)
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Speak LSP over stdin/stdout (the only transport; accepted because editors pass it)
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, clap::Args)]

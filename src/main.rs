@@ -27,6 +27,13 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Compile(args) => compile(&args),
         Command::Plan(args) => plan(&args),
+        Command::Lsp(_) => match dync_lsp::run_stdio() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: cannot start the language server: {}", io_message(&error));
+                ExitCode::from(EXIT_USAGE_OR_IO)
+            }
+        },
         Command::Explain(args) => explain(&args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "dync", &mut std::io::stdout());

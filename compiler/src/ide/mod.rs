@@ -104,3 +104,21 @@ impl Index {
         names
     }
 }
+
+mod hover;
+mod outline;
+
+pub use hover::{HoverInfo, hover};
+pub use outline::{Fold, FoldKind, Symbol, SymbolKind, document_symbols, folding_ranges};
+
+/// Where the name at `offset` is declared.
+pub fn definition(index: &Index, file: FileId, offset: u32) -> Option<Span> {
+    index.definition_at(file, offset).and_then(|def| index.def(def)).map(|def| def.span)
+}
+
+/// Every occurrence of the name at `offset` (its declaration only when `include_declaration`).
+pub fn references(index: &Index, file: FileId, offset: u32, include_declaration: bool) -> Vec<Span> {
+    let Some(id) = index.definition_at(file, offset) else { return Vec::new() };
+    let declaration = index.def(id).map(|d| d.span);
+    index.references(id).into_iter().filter(|span| include_declaration || Some(*span) != declaration).collect()
+}

@@ -1,0 +1,128 @@
+//! The requests, answered from one snapshot (or, for symbols, folding and formatting, from the
+//! document's current text): each converts positions, asks `dync_compiler::ide`, converts back.
+
+use dync_compiler::ide::{self, FoldKind, Symbol, SymbolKind as Kind};
+use dync_compiler::span::FileId;
+use dync_compiler::syntax;
+use tower_lsp_server::ls_types::*;
+
+use crate::position::LineMap;
+use crate::workspace::Snapshot;
+
+/// Applies one change event to a document's text; ranges are clamped to the text.
+pub fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text,
+        Some(range) => {
+            let lines = LineMap::new(text);
+            let start = lines.offset(text, range.start);
+            let end = lines.offset(text, range.end).max(start);
+            text.replace_range(start..end, &change.text);
+        }
+    }
+}
+
+/// The app file of `uri` in the snapshot and the byte offset of `position` in it.
+fn locate<'a>(
+    snapshot: &'a Snapshot,
+    uri: &Uri,
+    position: Position,
+) -> Option<(&'a crate::workspace::AppAnalysis, FileId, u32)> {
+    let (app, file) = snapshot.app_file(uri)?;
+    let lines = app.lines.get(file.0 as usize)?;
+    let offset = lines.offset(app.text(file), position);
+    Some((app, file, u32::try_from(offset).unwrap_or(u32::MAX)))
+}
+
+pub fn hover(snapshot: &Snapshot, uri: &Uri, position: Position) -> Option<Hover> {
+    let (app, file, offset) = locate(snapshot, uri, position)?;
+    let info = ide::hover(&app.app, &app.analysis, file, offset)?;
+    let range = app.location(info.span).map(|l| l.range);
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: info.markdown }),
+        range,
+    })
+}
+
+pub fn definition(snapshot: &Snapshot, uri: &Uri, position: Position) -> Option<Location> {
+    let (app, file, offset) = locate(snapshot, uri, position)?;
+    app.location(ide::definition(&app.analysis.index, file, offset)?)
+}
+
+pub fn references(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    position: Position,
+    include_declaration: bool,
+) -> Option<Vec<Location>> {
+    let (app, file, offset) = locate(snapshot, uri, position)?;
+    let spans = ide::references(&app.analysis.index, file, offset, include_declaration);
+    Some(spans.into_iter().filter_map(|span| app.location(span)).collect())
+}
+
+fn symbol_kind(kind: Kind) -> SymbolKind {
+    match kind {
+        Kind::App => SymbolKind::PACKAGE,
+        Kind::Import => SymbolKind::MODULE,
+        Kind::Record => SymbolKind::STRUCT,
+        Kind::Alias => SymbolKind::TYPE_PARAMETER,
+        Kind::Enum => SymbolKind::ENUM,
+        Kind::Variant => SymbolKind::ENUM_MEMBER,
+        Kind::Field => SymbolKind::FIELD,
+        Kind::Function => SymbolKind::FUNCTION,
+        Kind::Flow => SymbolKind::EVENT,
+        Kind::Stream => SymbolKind::VARIABLE,
+        Kind::Place => SymbolKind::OBJECT,
+        Kind::Profile => SymbolKind::NAMESPACE,
+    }
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be written
+fn document_symbol(symbol: Symbol, lines: &LineMap, text: &str) -> DocumentSymbol {
+    let range = lines.range(text, symbol.span.start as usize, symbol.span.end as usize);
+    let selection = lines.range(text, symbol.selection.start as usize, symbol.selection.end as usize);
+    DocumentSymbol {
+        name: if symbol.name.is_empty() { "_".into() } else { symbol.name },
+        detail: symbol.detail,
+        kind: symbol_kind(symbol.kind),
+        tags: None,
+        deprecated: None,
+        range,
+        // The selection must lie inside the range.
+        selection_range: if selection.start >= range.start && selection.end <= range.end { selection } else { range },
+        children: Some(symbol.children.into_iter().map(|c| document_symbol(c, lines, text)).collect()),
+    }
+}
+
+pub fn document_symbols(text: &str) -> Vec<DocumentSymbol> {
+    let parsed = syntax::parse(text, FileId(0));
+    let lines = LineMap::new(text);
+    ide::document_symbols(&parsed.module).into_iter().map(|s| document_symbol(s, &lines, text)).collect()
+}
+
+pub fn folding_ranges(text: &str) -> Vec<FoldingRange> {
+    let parsed = syntax::parse(text, FileId(0));
+    ide::folding_ranges(text, &parsed.module, &parsed.tokens)
+        .into_iter()
+        .map(|fold| FoldingRange {
+            start_line: u32::try_from(fold.start_line).unwrap_or(u32::MAX),
+            end_line: u32::try_from(fold.end_line).unwrap_or(u32::MAX),
+            kind: Some(match fold.kind {
+                FoldKind::Region => FoldingRangeKind::Region,
+                FoldKind::Comment => FoldingRangeKind::Comment,
+            }),
+            ..FoldingRange::default()
+        })
+        .collect()
+}
+
+/// The whole document replaced by its canonical layout (`dync fmt`); nothing when it is
+/// already formatted or has syntax errors (which the diagnostics show).
+pub fn formatting(text: &str) -> Option<Vec<TextEdit>> {
+    let formatted = dync_compiler::format::format(text, FileId(0)).ok()?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    let lines = LineMap::new(text);
+    Some(vec![TextEdit { range: lines.range(text, 0, text.len()), new_text: formatted }])
+}
