@@ -385,3 +385,77 @@ impl Token {
         self.start as usize..self.end as usize
     }
 }
+
+/// Every reserved word of the language, as written: the item keywords, the other keywords,
+/// and the placement words (reserved inside `place` and `profile` items only). Editors'
+/// grammars are checked against this list.
+pub const KEYWORDS: &[&str] = &[
+    "app",
+    "use",
+    "type",
+    "enum",
+    "fn",
+    "flow",
+    "place",
+    "profile",
+    "source",
+    "intrinsic",
+    "if",
+    "else",
+    "match",
+    "none",
+    "true",
+    "false",
+    "as",
+    "replace",
+    "with",
+    "on",
+    "prefer",
+    "near",
+    "apart",
+    "spread",
+    "by",
+    "skew",
+    "weight",
+    "tolerate",
+    "effect",
+    "resources",
+    "replicas",
+    "when",
+    "budget",
+    "in",
+    "not",
+    "exists",
+];
+
+#[cfg(test)]
+mod keyword_tests {
+    use super::*;
+
+    /// `KEYWORDS` holds exactly the lexer's word tokens and the placement words.
+    #[test]
+    fn keywords_match_the_lexer() {
+        let source = include_str!("token.rs");
+        let mut words: Vec<&str> = source
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("#[token(\"")?.split('"').next())
+            .filter(|word| word.chars().all(|c| c.is_ascii_lowercase()) && !word.is_empty())
+            .collect();
+        for word in KEYWORDS {
+            if TokenKind::placement_keyword(word).is_some() && !words.contains(word) {
+                words.push(word);
+            }
+        }
+        let mut expected: Vec<&str> = KEYWORDS.to_vec();
+        words.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(words, expected);
+        for word in KEYWORDS {
+            let mut lexer = TokenKind::lexer(word);
+            let kind = lexer.next();
+            let reserved =
+                matches!(kind, Some(Ok(k)) if k.is_keyword()) || TokenKind::placement_keyword(word).is_some();
+            assert!(reserved, "`{word}` is a keyword");
+        }
+    }
+}
