@@ -29,7 +29,13 @@ fn report(name: &str, samples: &mut [Duration]) {
     let p50 = percentile(samples, 0.50);
     let p99 = percentile(samples, 0.99);
     let max = percentile(samples, 1.0);
-    println!("{name:<28} n={:<5} p50 {:>8.2} ms   p99 {:>8.2} ms   max {:>8.2} ms", samples.len(), ms(p50), ms(p99), ms(max));
+    println!(
+        "{name:<28} n={:<5} p50 {:>8.2} ms   p99 {:>8.2} ms   max {:>8.2} ms",
+        samples.len(),
+        ms(p50),
+        ms(p99),
+        ms(max)
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -126,3 +126,66 @@ pub fn formatting(text: &str) -> Option<Vec<TextEdit>> {
     let lines = LineMap::new(text);
     Some(vec![TextEdit { range: lines.range(text, 0, text.len()), new_text: formatted }])
 }
+
+fn completion_kind(kind: ide::CompletionKind) -> CompletionItemKind {
+    match kind {
+        ide::CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+        ide::CompletionKind::Snippet => CompletionItemKind::SNIPPET,
+        ide::CompletionKind::Function => CompletionItemKind::FUNCTION,
+        ide::CompletionKind::Stream => CompletionItemKind::VARIABLE,
+        ide::CompletionKind::Type => CompletionItemKind::STRUCT,
+        ide::CompletionKind::Field => CompletionItemKind::FIELD,
+        ide::CompletionKind::Variant => CompletionItemKind::ENUM_MEMBER,
+        ide::CompletionKind::Variable => CompletionItemKind::VARIABLE,
+        ide::CompletionKind::Property => CompletionItemKind::PROPERTY,
+        ide::CompletionKind::Value => CompletionItemKind::VALUE,
+    }
+}
+
+pub fn completion(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    position: Position,
+    cluster: Option<&ide::ClusterLabels>,
+) -> Option<CompletionResponse> {
+    let (app, file, offset) = locate(snapshot, uri, position)?;
+    let items = ide::completions(&app.app, &app.analysis, file, offset, cluster);
+    Some(CompletionResponse::Array(
+        items
+            .into_iter()
+            .map(|c| CompletionItem {
+                label: c.label,
+                kind: Some(completion_kind(c.kind)),
+                detail: c.detail,
+                documentation: c
+                    .documentation
+                    .map(|value| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value })),
+                sort_text: Some(c.sort),
+                insert_text: c.insert,
+                insert_text_format: Some(if c.snippet {
+                    InsertTextFormat::SNIPPET
+                } else {
+                    InsertTextFormat::PLAIN_TEXT
+                }),
+                ..CompletionItem::default()
+            })
+            .collect(),
+    ))
+}
+
+/// The label keys and values of a node inventory (`kubectl get nodes -o yaml` or the native
+/// form), for completion in `place` blocks.
+pub fn cluster_labels(path: &std::path::Path) -> Result<ide::ClusterLabels, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let value = dync_runtime_config::yaml::to_json(&text).map_err(|e| format!("`{shown}` is not valid YAML: {e}"))?;
+    let inventory = dync_compiler::cluster::inventory(&value)
+        .map_err(|problems| format!("`{shown}` is not a usable node inventory: {}", problems.join("; ")))?;
+    let mut labels = ide::ClusterLabels::new();
+    for node in inventory.nodes {
+        for (key, value) in node.labels {
+            labels.entry(key).or_default().insert(value);
+        }
+    }
+    Ok(labels)
+}

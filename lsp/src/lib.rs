@@ -70,6 +70,10 @@ struct State {
     published: BTreeSet<Uri>,
     cache: Option<Arc<Cache>>,
     worker_started: bool,
+    /// The node inventory's labels (`cluster` setting), for completion in `place` blocks.
+    cluster: Option<Arc<dync_compiler::ide::ClusterLabels>>,
+    /// Where relative setting paths start: the workspace's root folder.
+    root: Option<std::path::PathBuf>,
 }
 
 pub struct Backend {
@@ -104,6 +108,8 @@ impl Backend {
                 published: BTreeSet::new(),
                 cache: None,
                 worker_started: false,
+                cluster: None,
+                root: None,
             })),
             analyzed,
             wake: Arc::new(Notify::new()),
@@ -200,6 +206,32 @@ impl Backend {
         Arc::clone(&lock(&self.state).snapshot)
     }
 
+    /// Reads the `cluster` setting (a node inventory's path) from initialization options or
+    /// workspace settings: `{ "cluster": PATH }` or `{ "dync": { "cluster": PATH } }`.
+    async fn configure(&self, settings: Option<&serde_json::Value>) {
+        let Some(settings) = settings else { return };
+        let path = settings
+            .get("cluster")
+            .or_else(|| settings.get("dync").and_then(|d| d.get("cluster")))
+            .and_then(serde_json::Value::as_str);
+        let Some(path) = path else { return };
+        if path.is_empty() {
+            lock(&self.state).cluster = None;
+            return;
+        }
+        let root = lock(&self.state).root.clone();
+        let full = match root {
+            Some(root) if std::path::Path::new(path).is_relative() => root.join(path),
+            _ => std::path::PathBuf::from(path),
+        };
+        match handlers::cluster_labels(&full) {
+            Ok(labels) => lock(&self.state).cluster = Some(Arc::new(labels)),
+            Err(message) => {
+                self.client.show_message(MessageType::WARNING, format!("dync: the `cluster` setting: {message}")).await;
+            }
+        }
+    }
+
     /// The current text of an open document.
     fn document_text(&self, uri: &Uri) -> Option<String> {
         lock(&self.state).documents.get(uri).map(|d| d.text.clone())
@@ -216,7 +248,17 @@ fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
 }
 
 impl LanguageServer for Backend {
-    async fn initialize(&self, _params: InitializeParams) -> Result<InitializeResult> {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        #[allow(deprecated)] // `root_uri` is what older clients (Neovim 0.7) send
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .map(|folder| folder.uri.clone())
+            .or(params.root_uri.clone())
+            .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()));
+        lock(&self.state).root = root;
+        self.configure(params.initialization_options.as_ref()).await;
         let cache = match &self.options.cache_dir {
             Some(dir) => match Cache::create(dir) {
                 Ok(cache) => Some(Arc::new(cache)),
@@ -243,6 +285,10 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![">".into(), ".".into(), ":".into(), "(".into()]),
+                    ..CompletionOptions::default()
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: "dync".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -304,6 +350,19 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.changed(|documents| documents.remove(&uri).is_some());
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.configure(Some(&params.settings)).await;
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let snapshot = self.snapshot().await;
+        let cluster = lock(&self.state).cluster.clone();
+        let position = params.text_document_position;
+        guarded("completion", || {
+            handlers::completion(&snapshot, &position.text_document.uri, position.position, cluster.as_deref())
+        })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

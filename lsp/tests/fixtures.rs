@@ -34,7 +34,7 @@ fn load_case(path: &Path) -> Case {
                 let p = entry.path();
                 if p.is_dir() {
                     stack.push(p);
-                } else if p.extension().is_some_and(|e| e == "dyn") {
+                } else if p.extension().is_some_and(|e| e == "dyn" || e == "yaml") {
                     let relative = p.strip_prefix(path).unwrap().to_string_lossy().replace('\\', "/");
                     files.push((relative, std::fs::read_to_string(&p).unwrap()));
                 }
@@ -174,6 +174,21 @@ fn symbol_kind(kind: u64) -> &'static str {
     }
 }
 
+fn completion_kind(kind: u64) -> &'static str {
+    match kind {
+        3 => "function",
+        5 => "field",
+        6 => "variable",
+        10 => "property",
+        12 => "value",
+        14 => "keyword",
+        15 => "snippet",
+        20 => "variant",
+        22 => "type",
+        _ => "other",
+    }
+}
+
 fn apply_edits(text: &str, edits: &Value) -> String {
     let edits = edits.as_array().unwrap();
     if edits.is_empty() {
@@ -197,7 +212,13 @@ async fn run_case(path: &Path) -> String {
         std::fs::write(file, text).unwrap();
     }
     let cache = scratch.join(".cache");
-    let mut client = Client::start(&cache).await;
+    // `// cluster: nodes.yaml` configures a node inventory of the case.
+    let header = &case.files.iter().find(|(n, _)| *n == case.target).unwrap().1;
+    let options = match header.lines().find_map(|l| l.strip_prefix("// cluster:")) {
+        Some(path) => json!({ "cluster": scratch.join(path.trim()).display().to_string() }),
+        None => Value::Null,
+    };
+    let mut client = Client::start_with(&cache, options).await;
     let target_uri = uri_of(&scratch.join(&case.target));
     let target_text = case.files.iter().find(|(n, _)| *n == case.target).unwrap().1.clone();
     client.open(&target_uri, &target_text).await;
@@ -233,6 +254,20 @@ async fn run_case(path: &Path) -> String {
             }
             if out.is_empty() {
                 out.push_str("(no references)\n");
+            }
+        }
+        "completion" => {
+            let list = client.request("textDocument/completion", at).await;
+            for c in list.as_array().unwrap() {
+                out.push_str(&format!(
+                    "{} ({}){}\n",
+                    c["label"].as_str().unwrap(),
+                    completion_kind(c["kind"].as_u64().unwrap_or(0)),
+                    c["detail"].as_str().map(|d| format!(" — {d}")).unwrap_or_default()
+                ));
+            }
+            if out.is_empty() {
+                out.push_str("(no completions)\n");
             }
         }
         "symbols" => symbols(&mut out, &client.request("textDocument/documentSymbol", doc).await, 0),
@@ -313,7 +348,9 @@ async fn lsp_fixtures() {
             insta::assert_snapshot!(case.name.clone(), out);
         });
     }
-    for request in ["hover", "definition", "references", "symbols", "folding", "formatting", "diagnostics"] {
+    for request in
+        ["completion", "hover", "definition", "references", "symbols", "folding", "formatting", "diagnostics"]
+    {
         assert!(seen.contains(request), "no fixture for `{request}`");
     }
 }

@@ -34,6 +34,19 @@ pub struct Index {
     /// The type of every expression, stream, field and parameter.
     pub types: Vec<(Span, Ty)>,
     pub scopes: Vec<Scope>,
+    /// Every resolved step of every chain: what it receives and emits.
+    pub steps: Vec<StepTypes>,
+    /// Every record's fields and every function's signature.
+    pub records: std::collections::HashMap<DefId, crate::sema::RecordInfo>,
+    pub fns: std::collections::HashMap<DefId, crate::sema::FnInfo>,
+}
+
+/// The types at one step of a chain (a function, a call or a stream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepTypes {
+    pub span: Span,
+    pub input: Option<Ty>,
+    pub output: Option<Ty>,
 }
 
 fn contains(span: Span, file: FileId, offset: u32) -> bool {
@@ -105,9 +118,11 @@ impl Index {
     }
 }
 
+mod completion;
 mod hover;
 mod outline;
 
+pub use completion::{ClusterLabels, CompletionItem, CompletionKind, accepts, completions, signature};
 pub use hover::{HoverInfo, hover};
 pub use outline::{Fold, FoldKind, Symbol, SymbolKind, document_symbols, folding_ranges};
 

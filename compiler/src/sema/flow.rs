@@ -163,6 +163,8 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
     validate_replacements(sema);
     // Each stream's name and the node whose output it names, for the index.
     let mut stream_nodes: Vec<(Span, usize)> = Vec::new();
+    // Each step's span and its node, for the types on the edges (inlay hints, completion).
+    let mut step_nodes: Vec<(Span, usize)> = Vec::new();
 
     for module in 0..sema.app.modules.len() {
         if sema.is_std(module) {
@@ -271,6 +273,9 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
                     if let (Some(from), Some(to), Some(Resolved::Node(_))) = (previous, current, resolved) {
                         edges.push(PendingEdge { from, to, span: *span, flow: flow_name.clone() });
                     }
+                    if let Some(node) = current {
+                        step_nodes.push((*span, node));
+                    }
                     previous = current;
                 }
             }
@@ -311,6 +316,15 @@ pub(crate) fn build(sema: &mut Sema<'_>) -> Option<Ir> {
     for (span, node) in stream_nodes {
         if let Some(ty) = nodes[node].index.and_then(|i| graph[i].output.clone()) {
             sema.index.types.push((span, ty));
+        }
+    }
+    for (span, node) in step_nodes {
+        if let Some(i) = nodes[node].index {
+            sema.index.steps.push(crate::ide::StepTypes {
+                span,
+                input: graph[i].input.clone(),
+                output: graph[i].output.clone(),
+            });
         }
     }
     check_cycles(sema, &graph, &nodes);

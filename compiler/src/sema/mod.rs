@@ -256,6 +256,8 @@ fn run<'a>(app: &'a App, profile: Option<profile::Profile<'a>>) -> Analysis {
     let ir = flow::build(&mut sema);
     sema.warn_unused();
     sema.index.defs = std::mem::take(&mut sema.defs);
+    sema.index.records = std::mem::take(&mut sema.records);
+    sema.index.fns = std::mem::take(&mut sema.fns);
     sema.keep_labels_out_of_the_standard_library();
     let has_errors =
         sema.diagnostics.iter().any(Diagnostic::is_error) || app.diagnostics.iter().any(Diagnostic::is_error);

@@ -38,6 +38,11 @@ pub struct Client {
 impl Client {
     /// A server with its cache folder in `cache_dir`, initialized.
     pub async fn start(cache_dir: &Path) -> Client {
+        Client::start_with(cache_dir, json!(null)).await
+    }
+
+    /// A server started with these initialization options.
+    pub async fn start_with(cache_dir: &Path, initialization_options: Value) -> Client {
         let (service, socket) = dync_lsp::service(Options { cache_dir: Some(cache_dir.to_path_buf()) });
         let (sender, notifications) = mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -51,7 +56,9 @@ impl Client {
         });
         let mut client =
             Client { service, notifications, diagnostics: HashMap::new(), next_id: 0, cache_dir: cache_dir.into() };
-        client.request("initialize", json!({ "capabilities": {} })).await;
+        client
+            .request("initialize", json!({ "capabilities": {}, "initializationOptions": initialization_options }))
+            .await;
         client.notify("initialized", json!({})).await;
         client
     }
