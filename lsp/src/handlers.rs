@@ -189,3 +189,34 @@ pub fn cluster_labels(path: &std::path::Path) -> Result<ide::ClusterLabels, Stri
     }
     Ok(labels)
 }
+
+/// The range and current text of the name to rename, or why it cannot be renamed.
+pub fn prepare_rename(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    position: Position,
+) -> Result<Option<PrepareRenameResponse>, String> {
+    let Some((app, file, offset)) = locate(snapshot, uri, position) else { return Ok(None) };
+    let target = ide::prepare_rename(&app.app, &app.analysis, file, offset)?;
+    let Some(location) = app.location(target.span) else { return Ok(None) };
+    Ok(Some(PrepareRenameResponse::RangeWithPlaceholder { range: location.range, placeholder: target.name }))
+}
+
+/// The edits of a rename in every file of the app, or why it is refused.
+pub fn rename(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    position: Position,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>, String> {
+    let Some((app, file, offset)) = locate(snapshot, uri, position) else { return Ok(None) };
+    let edits = ide::rename(&app.app, &app.analysis, file, offset, new_name)?;
+    let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = std::collections::HashMap::new();
+    for (span, text) in edits {
+        let Some(location) = app.location(span) else {
+            return Err("a use of this name is in a file the editor cannot reach".into());
+        };
+        changes.entry(location.uri).or_default().push(TextEdit { range: location.range, new_text: text });
+    }
+    Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
+}

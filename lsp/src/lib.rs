@@ -247,6 +247,13 @@ fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T> {
     })
 }
 
+/// A request the server declines, with the reason for the user.
+fn refused(message: String) -> Error {
+    let mut error = Error::invalid_params(message.clone());
+    error.message = message.into();
+    error
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         #[allow(deprecated)] // `root_uri` is what older clients (Neovim 0.7) send
@@ -285,6 +292,10 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![">".into(), ".".into(), ":".into(), "(".into()]),
                     ..CompletionOptions::default()
@@ -363,6 +374,21 @@ impl LanguageServer for Backend {
         guarded("completion", || {
             handlers::completion(&snapshot, &position.text_document.uri, position.position, cluster.as_deref())
         })
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let snapshot = self.snapshot().await;
+        guarded("rename", || handlers::prepare_rename(&snapshot, &params.text_document.uri, params.position))?
+            .map_err(refused)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let snapshot = self.snapshot().await;
+        let position = params.text_document_position;
+        guarded("rename", || {
+            handlers::rename(&snapshot, &position.text_document.uri, position.position, &params.new_name)
+        })?
+        .map_err(refused)
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

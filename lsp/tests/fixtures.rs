@@ -189,6 +189,34 @@ fn completion_kind(kind: u64) -> &'static str {
     }
 }
 
+struct DirLoader(PathBuf);
+
+impl dync_compiler::app::Loader for DirLoader {
+    fn load(&mut self, path: &str) -> Result<Vec<u8>, dync_compiler::app::LoadError> {
+        std::fs::read(self.0.join(path)).map_err(|_| dync_compiler::app::LoadError::NotFound)
+    }
+}
+
+/// Applies LSP edits (non-overlapping) to a text with ASCII-only lines before the edits' ends.
+fn apply_text_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap() as usize;
+        let character = position["character"].as_u64().unwrap() as usize;
+        let start: usize = text.split('\n').take(line).map(|l| l.len() + 1).sum();
+        start + text[start..].chars().take(character).map(char::len_utf8).sum::<usize>()
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
 fn apply_edits(text: &str, edits: &Value) -> String {
     let edits = edits.as_array().unwrap();
     if edits.is_empty() {
@@ -228,7 +256,64 @@ async fn run_case(path: &Path) -> String {
     let at = position_params(&target_uri, line, column);
     let doc = json!({ "textDocument": { "uri": target_uri } });
     let mut out = String::new();
-    match case.request.as_str() {
+    let (request, argument) = case.request.split_once(' ').unwrap_or((case.request.as_str(), ""));
+    match request {
+        "prepareRename" => match client.try_request("textDocument/prepareRename", at).await {
+            Ok(answer) if answer.is_null() => out.push_str("(nothing to rename)\n"),
+            Ok(answer) => {
+                out.push_str(&drawing.range(
+                    &target_uri,
+                    &answer["range"],
+                    &format!("rename `{}`", answer["placeholder"].as_str().unwrap()),
+                ));
+            }
+            Err(message) => out.push_str(&format!("refused: {message}\n")),
+        },
+        "rename" => {
+            let params = json!({ "textDocument": at["textDocument"], "position": at["position"], "newName": argument });
+            match client.try_request("textDocument/rename", params).await {
+                Err(message) => out.push_str(&format!("refused: {message}\n")),
+                Ok(edit) => {
+                    let mut files = case.files.clone();
+                    let changes = edit["changes"].as_object().unwrap();
+                    let mut uris: Vec<&String> = changes.keys().collect();
+                    uris.sort();
+                    for uri in uris {
+                        let name = drawing.file_name(uri);
+                        let edits = changes[uri].as_array().unwrap();
+                        for e in edits {
+                            out.push_str(&drawing.range(
+                                uri,
+                                &e["range"],
+                                &format!("→ {}", e["newText"].as_str().unwrap()),
+                            ));
+                        }
+                        let file = files.iter_mut().find(|(n, _)| *n == name).unwrap();
+                        file.1 = apply_text_edits(&file.1, edits);
+                    }
+                    // The renamed app must still check clean.
+                    for (name, text) in &files {
+                        std::fs::write(scratch.join(name), text).unwrap();
+                    }
+                    let root_text = files.iter().find(|(n, _)| n == "app.dyn").map(|(_, t)| t.clone()).unwrap();
+                    let mut loader = DirLoader(scratch.clone());
+                    let app = dync_compiler::app::load("app.dyn", &root_text, &mut loader);
+                    let analysis = dync_compiler::sema::analyze(&app);
+                    let errors: Vec<String> = app
+                        .diagnostics
+                        .iter()
+                        .chain(&analysis.diagnostics)
+                        .filter(|d| d.is_error())
+                        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+                        .collect();
+                    out.push_str(&if errors.is_empty() {
+                        "after the rename: the app checks without errors\n".to_string()
+                    } else {
+                        format!("after the rename: {}\n", errors.join("; "))
+                    });
+                }
+            }
+        }
         "hover" => {
             let hover = client.request("textDocument/hover", at).await;
             if hover.is_null() {
@@ -341,7 +426,7 @@ async fn lsp_fixtures() {
     let mut seen = std::collections::BTreeSet::new();
     for path in &cases {
         let case = load_case(path);
-        seen.insert(case.request.clone());
+        seen.insert(case.request.split(' ').next().unwrap().to_string());
         let out = run_case(path).await;
         let relative = path.strip_prefix(root()).unwrap().to_string_lossy().replace('\\', "/");
         insta::with_settings!({ description => relative, omit_expression => true }, {

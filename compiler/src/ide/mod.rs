@@ -121,10 +121,12 @@ impl Index {
 mod completion;
 mod hover;
 mod outline;
+mod rename;
 
 pub use completion::{ClusterLabels, CompletionItem, CompletionKind, accepts, completions, signature};
 pub use hover::{HoverInfo, hover};
 pub use outline::{Fold, FoldKind, Symbol, SymbolKind, document_symbols, folding_ranges};
+pub use rename::{RenameTarget, prepare_rename, rename};
 
 /// Where the name at `offset` is declared.
 pub fn definition(index: &Index, file: FileId, offset: u32) -> Option<Span> {
