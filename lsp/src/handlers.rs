@@ -220,3 +220,42 @@ pub fn rename(
     }
     Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
 }
+
+/// The code actions for a range: fixes for its diagnostics and placement refactorings.
+pub fn code_actions(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    range: Range,
+    cache: Option<&crate::Cache>,
+) -> Option<CodeActionResponse> {
+    let (app, file, start) = locate(snapshot, uri, range.start)?;
+    let lines = app.lines.get(file.0 as usize)?;
+    let end = u32::try_from(lines.offset(app.text(file), range.end)).unwrap_or(u32::MAX);
+    let mut response = Vec::new();
+    for action in ide::code_actions(&app.app, &app.analysis, file, start, end.max(start)) {
+        let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = std::collections::HashMap::new();
+        for (span, new_text) in &action.edits {
+            let Some(location) = app.location(*span) else { continue };
+            changes
+                .entry(location.uri)
+                .or_default()
+                .push(TextEdit { range: location.range, new_text: new_text.clone() });
+        }
+        let diagnostics = action.fixes.as_ref().map(|d| {
+            let text = app.text(file);
+            vec![crate::workspace::to_lsp(d, lines, text, |s| app.location(s), cache)]
+        });
+        response.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: action.title,
+            kind: Some(match action.kind {
+                ide::ActionKind::QuickFix => CodeActionKind::QUICKFIX,
+                ide::ActionKind::Refactor => CodeActionKind::REFACTOR_REWRITE,
+            }),
+            diagnostics,
+            edit: Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }),
+            is_preferred: action.preferred.then_some(true),
+            ..CodeAction::default()
+        }));
+    }
+    Some(response)
+}

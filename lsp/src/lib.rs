@@ -292,6 +292,10 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 document_formatting_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
+                    ..CodeActionOptions::default()
+                })),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -389,6 +393,14 @@ impl LanguageServer for Backend {
             handlers::rename(&snapshot, &position.text_document.uri, position.position, &params.new_name)
         })?
         .map_err(refused)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let snapshot = self.snapshot().await;
+        let cache = lock(&self.state).cache.clone();
+        guarded("code actions", || {
+            handlers::code_actions(&snapshot, &params.text_document.uri, params.range, cache.as_deref())
+        })
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

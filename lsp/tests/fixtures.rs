@@ -189,6 +189,54 @@ fn completion_kind(kind: u64) -> &'static str {
     }
 }
 
+/// Draws the edits of a workspace edit, applies them to a copy of the case's files and checks
+/// the app again: the result must have no errors.
+fn render_edit(
+    drawing: &Drawing<'_>,
+    case_files: &[(String, String)],
+    scratch: &Path,
+    changes: &Value,
+    what: &str,
+) -> String {
+    let mut out = String::new();
+    let mut files = case_files.to_vec();
+    let changes = changes.as_object().unwrap();
+    let mut uris: Vec<&String> = changes.keys().collect();
+    uris.sort();
+    for uri in uris {
+        let name = drawing.file_name(uri);
+        let edits = changes[uri].as_array().unwrap();
+        for e in edits {
+            out.push_str(&drawing.range(uri, &e["range"], &format!("→ {:?}", e["newText"].as_str().unwrap())));
+        }
+        let file = files.iter_mut().find(|(n, _)| *n == name).unwrap();
+        file.1 = apply_text_edits(&file.1, edits);
+    }
+    let check = scratch.join(".check");
+    let _ = std::fs::remove_dir_all(&check);
+    for (name, text) in &files {
+        let path = check.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let root_text = files.iter().find(|(n, _)| n == "app.dyn").map(|(_, t)| t.clone()).unwrap();
+    let app = dync_compiler::app::load("app.dyn", &root_text, &mut DirLoader(check.clone()));
+    let analysis = dync_compiler::sema::analyze(&app);
+    let errors: Vec<String> = app
+        .diagnostics
+        .iter()
+        .chain(&analysis.diagnostics)
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    if errors.is_empty() {
+        out.push_str(&format!("after {what}: the app checks without errors\n"));
+    } else {
+        out.push_str(&format!("after {what}: {}\n", errors.join("; ")));
+    }
+    out
+}
+
 struct DirLoader(PathBuf);
 
 impl dync_compiler::app::Loader for DirLoader {
@@ -269,49 +317,27 @@ async fn run_case(path: &Path) -> String {
             }
             Err(message) => out.push_str(&format!("refused: {message}\n")),
         },
+        "codeAction" => {
+            let params = json!({ "textDocument": at["textDocument"], "range": { "start": at["position"], "end": at["position"] }, "context": { "diagnostics": [] } });
+            let actions = client.request("textDocument/codeAction", params).await;
+            for action in actions.as_array().unwrap() {
+                out.push_str(&format!(
+                    "== {} ({}{})\n",
+                    action["title"].as_str().unwrap(),
+                    action["kind"].as_str().unwrap(),
+                    if action["isPreferred"] == true { ", preferred" } else { "" }
+                ));
+                out.push_str(&render_edit(&drawing, &case.files, &scratch, &action["edit"]["changes"], "the action"));
+            }
+            if out.is_empty() {
+                out.push_str("(no actions)\n");
+            }
+        }
         "rename" => {
             let params = json!({ "textDocument": at["textDocument"], "position": at["position"], "newName": argument });
             match client.try_request("textDocument/rename", params).await {
                 Err(message) => out.push_str(&format!("refused: {message}\n")),
-                Ok(edit) => {
-                    let mut files = case.files.clone();
-                    let changes = edit["changes"].as_object().unwrap();
-                    let mut uris: Vec<&String> = changes.keys().collect();
-                    uris.sort();
-                    for uri in uris {
-                        let name = drawing.file_name(uri);
-                        let edits = changes[uri].as_array().unwrap();
-                        for e in edits {
-                            out.push_str(&drawing.range(
-                                uri,
-                                &e["range"],
-                                &format!("→ {}", e["newText"].as_str().unwrap()),
-                            ));
-                        }
-                        let file = files.iter_mut().find(|(n, _)| *n == name).unwrap();
-                        file.1 = apply_text_edits(&file.1, edits);
-                    }
-                    // The renamed app must still check clean.
-                    for (name, text) in &files {
-                        std::fs::write(scratch.join(name), text).unwrap();
-                    }
-                    let root_text = files.iter().find(|(n, _)| n == "app.dyn").map(|(_, t)| t.clone()).unwrap();
-                    let mut loader = DirLoader(scratch.clone());
-                    let app = dync_compiler::app::load("app.dyn", &root_text, &mut loader);
-                    let analysis = dync_compiler::sema::analyze(&app);
-                    let errors: Vec<String> = app
-                        .diagnostics
-                        .iter()
-                        .chain(&analysis.diagnostics)
-                        .filter(|d| d.is_error())
-                        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
-                        .collect();
-                    out.push_str(&if errors.is_empty() {
-                        "after the rename: the app checks without errors\n".to_string()
-                    } else {
-                        format!("after the rename: {}\n", errors.join("; "))
-                    });
-                }
+                Ok(edit) => out.push_str(&render_edit(&drawing, &case.files, &scratch, &edit["changes"], "the rename")),
             }
         }
         "hover" => {

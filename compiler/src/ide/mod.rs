@@ -118,11 +118,13 @@ impl Index {
     }
 }
 
+mod actions;
 mod completion;
 mod hover;
 mod outline;
 mod rename;
 
+pub use actions::{ActionKind, CodeAction, code_actions};
 pub use completion::{ClusterLabels, CompletionItem, CompletionKind, accepts, completions, signature};
 pub use hover::{HoverInfo, hover};
 pub use outline::{Fold, FoldKind, Symbol, SymbolKind, document_symbols, folding_ranges};
