@@ -7,6 +7,7 @@ use dync_compiler::syntax;
 use tower_lsp_server::ls_types::*;
 
 use crate::position::LineMap;
+use crate::workspace::FileRef;
 use crate::workspace::Snapshot;
 
 /// Applies one change event to a document's text; ranges are clamped to the text.
@@ -258,4 +259,186 @@ pub fn code_actions(
         }));
     }
     Some(response)
+}
+
+/// The token types and modifiers, in the order `ide::TokenClass` and the modifier bits use.
+pub fn semantic_tokens_legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: vec![
+            SemanticTokenType::KEYWORD,
+            SemanticTokenType::TYPE,
+            SemanticTokenType::ENUM,
+            SemanticTokenType::ENUM_MEMBER,
+            SemanticTokenType::FUNCTION,
+            SemanticTokenType::PARAMETER,
+            SemanticTokenType::VARIABLE,
+            SemanticTokenType::PROPERTY,
+            SemanticTokenType::NAMESPACE,
+            SemanticTokenType::STRING,
+            SemanticTokenType::NUMBER,
+            SemanticTokenType::COMMENT,
+            SemanticTokenType::OPERATOR,
+        ],
+        token_modifiers: vec![
+            SemanticTokenModifier::DECLARATION,
+            SemanticTokenModifier::DOCUMENTATION,
+            SemanticTokenModifier::DEFAULT_LIBRARY,
+        ],
+    }
+}
+
+fn class_index(class: ide::TokenClass) -> u32 {
+    use ide::TokenClass as C;
+    match class {
+        C::Keyword => 0,
+        C::Type => 1,
+        C::Enum => 2,
+        C::EnumMember => 3,
+        C::Function => 4,
+        C::Parameter => 5,
+        C::Variable => 6,
+        C::Property => 7,
+        C::Namespace => 8,
+        C::String => 9,
+        C::Number => 10,
+        C::Comment => 11,
+        C::Operator => 12,
+    }
+}
+
+/// Semantic tokens of a whole document, relative-encoded as the protocol wants.
+pub fn semantic_tokens(snapshot: &Snapshot, uri: &Uri, current_text: Option<&str>) -> Option<SemanticTokens> {
+    let (classified, text) = match snapshot.files.get(uri)? {
+        FileRef::App { .. } => {
+            let (app, file) = snapshot.app_file(uri)?;
+            let text = app.text(file).to_string();
+            let module = app.app.modules.iter().find(|m| m.file == file)?;
+            let tokens = syntax::lexer::lex(&text, file).tokens;
+            (ide::semantic_tokens(Some(&app.app), Some(&app.analysis), file, &text, &module.ast, &tokens), text)
+        }
+        FileRef::Standalone => {
+            let text = current_text?.to_string();
+            let parsed = syntax::parse(&text, FileId(0));
+            (ide::semantic_tokens(None, None, FileId(0), &text, &parsed.module, &parsed.tokens), text)
+        }
+    };
+    let lines = LineMap::new(&text);
+    let mut data = Vec::with_capacity(classified.len());
+    let (mut previous_line, mut previous_start) = (0u32, 0u32);
+    for token in classified {
+        let start = lines.position(&text, token.start as usize);
+        let end = lines.position(&text, token.end as usize);
+        if start.line != end.line {
+            continue; // one line per token: the protocol's default
+        }
+        let length = end.character - start.character;
+        if length == 0 {
+            continue;
+        }
+        let delta_line = start.line - previous_line;
+        let delta_start = if delta_line == 0 { start.character - previous_start } else { start.character };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length,
+            token_type: class_index(token.class),
+            token_modifiers_bitset: token.modifiers,
+        });
+        previous_line = start.line;
+        previous_start = start.character;
+    }
+    Some(SemanticTokens { result_id: None, data })
+}
+
+pub fn signature_help(snapshot: &Snapshot, uri: &Uri, position: Position) -> Option<SignatureHelp> {
+    let (app, file, offset) = locate(snapshot, uri, position)?;
+    let text = app.text(file);
+    let tokens = syntax::lexer::lex(text, file).tokens;
+    let info = ide::signature_help(&app.analysis, file, text, &tokens, offset)?;
+    let active = u32::try_from(info.active).unwrap_or(0);
+    Some(SignatureHelp {
+        signatures: vec![SignatureInformation {
+            label: info.label,
+            documentation: info
+                .documentation
+                .map(|value| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value })),
+            parameters: Some(
+                info.parameters
+                    .into_iter()
+                    .map(|p| ParameterInformation { label: ParameterLabel::Simple(p), documentation: None })
+                    .collect(),
+            ),
+            active_parameter: Some(active),
+        }],
+        active_signature: Some(0),
+        active_parameter: Some(active),
+    })
+}
+
+pub fn inlay_hints(snapshot: &Snapshot, uri: &Uri, range: Range) -> Option<Vec<InlayHint>> {
+    let (app, file, start) = locate(snapshot, uri, range.start)?;
+    let lines = app.lines.get(file.0 as usize)?;
+    let text = app.text(file);
+    let end = u32::try_from(lines.offset(text, range.end)).unwrap_or(u32::MAX);
+    Some(
+        ide::inlay_hints(&app.analysis, file, text, start, end)
+            .into_iter()
+            .map(|hint| InlayHint {
+                position: lines.position(text, hint.offset as usize),
+                label: InlayHintLabel::String(hint.label),
+                kind: Some(InlayHintKind::TYPE),
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(false),
+                padding_right: Some(true),
+                data: None,
+            })
+            .collect(),
+    )
+}
+
+/// Whether every character of `query` appears in `name` in order (case-insensitive).
+fn fuzzy_match(name: &str, query: &str) -> bool {
+    let mut chars = name.chars().flat_map(char::to_lowercase);
+    query.chars().flat_map(char::to_lowercase).all(|q| chars.any(|c| c == q))
+}
+
+/// Every declaration of every analysed app whose name matches `query`.
+pub fn workspace_symbols(snapshot: &Snapshot, query: &str) -> Vec<WorkspaceSymbol> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for app in &snapshot.apps {
+        for module in &app.app.modules {
+            if app.is_std(module.file) {
+                continue;
+            }
+            let Some(Some(uri)) = app.uris.get(module.file.0 as usize) else { continue };
+            let lines = &app.lines[module.file.0 as usize];
+            let text = app.text(module.file);
+            let mut stack: Vec<(ide::Symbol, Option<String>)> =
+                ide::document_symbols(&module.ast).into_iter().map(|s| (s, None)).collect();
+            while let Some((symbol, container)) = stack.pop() {
+                for child in symbol.children.iter().cloned() {
+                    stack.push((child, Some(symbol.name.clone())));
+                }
+                if symbol.kind == ide::SymbolKind::Import || !fuzzy_match(&symbol.name, query) {
+                    continue;
+                }
+                let range = lines.range(text, symbol.selection.start as usize, symbol.selection.end as usize);
+                if !seen.insert((uri.clone(), range.start, symbol.name.clone())) {
+                    continue;
+                }
+                out.push(WorkspaceSymbol {
+                    name: symbol.name,
+                    kind: symbol_kind(symbol.kind),
+                    tags: None,
+                    container_name: container,
+                    location: OneOf::Left(Location { uri: uri.clone(), range }),
+                    data: None,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }

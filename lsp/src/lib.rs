@@ -296,6 +296,21 @@ impl LanguageServer for Backend {
                     code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::REFACTOR_REWRITE]),
                     ..CodeActionOptions::default()
                 })),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    SemanticTokensOptions {
+                        legend: handlers::semantic_tokens_legend(),
+                        full: Some(SemanticTokensFullOptions::Bool(true)),
+                        range: None,
+                        work_done_progress_options: WorkDoneProgressOptions::default(),
+                    },
+                )),
+                signature_help_provider: Some(SignatureHelpOptions {
+                    trigger_characters: Some(vec!["(".into(), ",".into()]),
+                    retrigger_characters: None,
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 rename_provider: Some(OneOf::Right(RenameOptions {
                     prepare_provider: Some(true),
                     work_done_progress_options: WorkDoneProgressOptions::default(),
@@ -400,6 +415,35 @@ impl LanguageServer for Backend {
         let cache = lock(&self.state).cache.clone();
         guarded("code actions", || {
             handlers::code_actions(&snapshot, &params.text_document.uri, params.range, cache.as_deref())
+        })
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let snapshot = self.snapshot().await;
+        let uri = params.text_document.uri;
+        let text = self.document_text(&uri);
+        guarded("semantic tokens", || {
+            handlers::semantic_tokens(&snapshot, &uri, text.as_deref()).map(SemanticTokensResult::Tokens)
+        })
+    }
+
+    async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
+        let snapshot = self.snapshot().await;
+        let position = params.text_document_position_params;
+        guarded("signature help", || {
+            handlers::signature_help(&snapshot, &position.text_document.uri, position.position)
+        })
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let snapshot = self.snapshot().await;
+        guarded("inlay hints", || handlers::inlay_hints(&snapshot, &params.text_document.uri, params.range))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        let snapshot = self.snapshot().await;
+        guarded("workspace symbols", || {
+            Some(WorkspaceSymbolResponse::Nested(handlers::workspace_symbols(&snapshot, &params.query)))
         })
     }
 

@@ -317,6 +317,106 @@ async fn run_case(path: &Path) -> String {
             }
             Err(message) => out.push_str(&format!("refused: {message}\n")),
         },
+        "semanticTokens" => {
+            let tokens = client.request("textDocument/semanticTokens/full", doc).await;
+            let data: Vec<u64> = tokens["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+            let types = [
+                "keyword",
+                "type",
+                "enum",
+                "enumMember",
+                "function",
+                "parameter",
+                "variable",
+                "property",
+                "namespace",
+                "string",
+                "number",
+                "comment",
+                "operator",
+            ];
+            let lines: Vec<&str> = target_text.split('\n').collect();
+            let (mut line, mut column) = (0usize, 0usize);
+            for chunk in data.chunks(5) {
+                if chunk[0] > 0 {
+                    line += chunk[0] as usize;
+                    column = chunk[1] as usize;
+                } else {
+                    column += chunk[1] as usize;
+                }
+                let units: Vec<u16> = lines[line].encode_utf16().collect();
+                let word = String::from_utf16_lossy(&units[column..column + chunk[2] as usize]);
+                let modifiers: Vec<&str> = ["declaration", "documentation", "defaultLibrary"]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| chunk[4] & (1 << i) != 0)
+                    .map(|(_, m)| *m)
+                    .collect();
+                out.push_str(&format!(
+                    "{}:{} {word:?} {}{}\n",
+                    line + 1,
+                    column + 1,
+                    types[chunk[3] as usize],
+                    if modifiers.is_empty() { String::new() } else { format!(" [{}]", modifiers.join(", ")) }
+                ));
+            }
+        }
+        "signatureHelp" => {
+            let help = client.request("textDocument/signatureHelp", at).await;
+            if help.is_null() {
+                out.push_str("(no signature)\n");
+            } else {
+                let signature = &help["signatures"][0];
+                let active = help["activeParameter"].as_u64().unwrap() as usize;
+                out.push_str(&format!("{}\n", signature["label"].as_str().unwrap()));
+                for (i, p) in signature["parameters"].as_array().unwrap().iter().enumerate() {
+                    out.push_str(&format!(
+                        "  {} {}\n",
+                        if i == active { "→" } else { " " },
+                        p["label"].as_str().unwrap()
+                    ));
+                }
+            }
+        }
+        "inlayHints" => {
+            let lines = target_text.split('\n').count() as u32;
+            let params = json!({ "textDocument": doc["textDocument"], "range": { "start": { "line": 0, "character": 0 }, "end": { "line": lines, "character": 0 } } });
+            let hints = client.request("textDocument/inlayHint", params).await;
+            // The document with every hint written in, as `⟨: Type⟩`.
+            let mut inserts: Vec<(usize, usize, String)> = hints
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    (
+                        h["position"]["line"].as_u64().unwrap() as usize,
+                        h["position"]["character"].as_u64().unwrap() as usize,
+                        h["label"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            inserts.sort();
+            let mut rendered: Vec<String> = target_text.split('\n').map(str::to_string).collect();
+            for (line, column, label) in inserts.into_iter().rev() {
+                rendered[line].insert_str(column, &format!("⟨{label}⟩"));
+            }
+            for line in rendered.iter().filter(|l| l.contains('⟨')) {
+                out.push_str(&format!("{line}\n"));
+            }
+        }
+        "workspaceSymbols" => {
+            let symbols = client.request("workspace/symbol", json!({ "query": argument })).await;
+            for symbol in symbols.as_array().unwrap() {
+                let location = &symbol["location"];
+                out.push_str(&format!(
+                    "{} ({}) in {}\n",
+                    symbol["name"].as_str().unwrap(),
+                    symbol_kind(symbol["kind"].as_u64().unwrap()),
+                    symbol["containerName"].as_str().unwrap_or("-")
+                ));
+                out.push_str(&drawing.range(location["uri"].as_str().unwrap(), &location["range"], ""));
+            }
+        }
         "codeAction" => {
             let params = json!({ "textDocument": at["textDocument"], "range": { "start": at["position"], "end": at["position"] }, "context": { "diagnostics": [] } });
             let actions = client.request("textDocument/codeAction", params).await;

@@ -123,12 +123,17 @@ mod completion;
 mod hover;
 mod outline;
 mod rename;
+mod semantic;
 
 pub use actions::{ActionKind, CodeAction, code_actions};
 pub use completion::{ClusterLabels, CompletionItem, CompletionKind, accepts, completions, signature};
 pub use hover::{HoverInfo, hover};
 pub use outline::{Fold, FoldKind, Symbol, SymbolKind, document_symbols, folding_ranges};
 pub use rename::{RenameTarget, prepare_rename, rename};
+pub use semantic::{
+    InlayHint, MOD_DECLARATION, MOD_DEFAULT_LIBRARY, MOD_DOCUMENTATION, SemanticToken, SignatureInfo, TokenClass,
+    inlay_hints, semantic_tokens, signature_help,
+};
 
 /// Where the name at `offset` is declared.
 pub fn definition(index: &Index, file: FileId, offset: u32) -> Option<Span> {
