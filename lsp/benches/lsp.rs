@@ -1,7 +1,8 @@
 //! Language-server latency, in process and without debounce: a generated app of at least 5,000
 //! lines is opened, then 1,000 edits (a digit of one body changed, as when typing) are each
 //! followed by hover, definition and references at names of the edited flow. Reports p50/p99
-//! of didChange → diagnostics and of each request. `cargo bench -p dync-lsp --bench lsp`.
+//! of didChange → diagnostics and of each request (hover, definition, references, completion
+//! after `->`, rename). `cargo bench -p dync-lsp --bench lsp`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on a broken setup
 
@@ -70,6 +71,7 @@ fn main() {
         println!("open → diagnostics: {:.2} ms ({} diagnostics)", ms(opened.elapsed()), first.as_array().unwrap().len());
 
         let (mut diagnostics, mut hover, mut definition, mut references) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut completion, mut rename) = (Vec::new(), Vec::new());
         for edit in 0..EDITS {
             let line = edit_lines[edit % edit_lines.len()];
             let column = column_of(line, "28.0") + 1; // the `8`
@@ -102,11 +104,28 @@ fn main() {
             let answer = client.request("textDocument/references", params).await;
             references.push(started.elapsed());
             assert!(answer.as_array().unwrap().len() > functions / 5);
+
+            // Completion right after the `->` before `hot_i`: every function, ranked by type.
+            let arrow = lines[flow_line].find("-> hot_").unwrap() as u32 + 3;
+            let started = Instant::now();
+            let answer = client.request("textDocument/completion", position_params(&uri, flow_line as u32, arrow)).await;
+            completion.push(started.elapsed());
+            assert!(answer.as_array().unwrap().len() >= functions, "completion offers every function");
+
+            // Rename `hot_i` (the edits are computed, not applied).
+            let at_declaration = position_params(&uri, line as u32, column_of(line, "hot_") + 1);
+            let params = json!({ "textDocument": at_declaration["textDocument"], "position": at_declaration["position"], "newName": "hotter" });
+            let started = Instant::now();
+            let answer = client.request("textDocument/rename", params).await;
+            rename.push(started.elapsed());
+            assert_eq!(answer["changes"][uri.as_str()].as_array().unwrap().len(), 2, "declaration and use");
         }
         report("didChange → diagnostics", &mut diagnostics);
         report("hover", &mut hover);
         report("definition", &mut definition);
         report("references (type, all uses)", &mut references);
+        report("completion after ->", &mut completion);
+        report("rename", &mut rename);
         let _ = std::fs::remove_dir_all(&scratch);
     });
 }

@@ -20,6 +20,9 @@ use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent
 /// How many edit sequences run.
 const SEQUENCES: usize = 2_000;
 
+const NEW_NAMES: &[&str] = &["renamed", "x-y", "flow", "Reading", "😀"];
+const QUERIES: &[&str] = &["", "de", "Read", "é"];
+
 /// SplitMix64: a small deterministic generator, so a failure replays from its seed.
 struct Rng(u64);
 
@@ -200,27 +203,38 @@ async fn random_edit_sequences() {
                 requests += 1;
                 let lines = text.split('\n').count();
                 let at = position_params(&uri, rng.below(lines + 2) as u32, rng.below(120) as u32);
-                let method = [
+                let methods = [
                     "textDocument/hover",
                     "textDocument/definition",
                     "textDocument/references",
                     "textDocument/documentSymbol",
                     "textDocument/foldingRange",
                     "textDocument/formatting",
-                ][rng.below(6)];
+                    "textDocument/completion",
+                    "textDocument/prepareRename",
+                    "textDocument/rename",
+                    "textDocument/codeAction",
+                    "textDocument/semanticTokens/full",
+                    "textDocument/signatureHelp",
+                    "textDocument/inlayHint",
+                    "workspace/symbol",
+                ];
+                let method = methods[rng.below(methods.len())];
+                let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": lines + 2, "character": 0 } });
                 let params = match method {
-                    "textDocument/references" => {
-                        json!({ "textDocument": at["textDocument"], "position": at["position"], "context": { "includeDeclaration": rng.below(2) == 0 } })
-                    }
-                    "textDocument/documentSymbol" | "textDocument/foldingRange" => {
-                        json!({ "textDocument": at["textDocument"] })
-                    }
-                    "textDocument/formatting" => {
-                        json!({ "textDocument": at["textDocument"], "options": { "tabSize": 4, "insertSpaces": true } })
-                    }
+                    "textDocument/references" => json!({ "textDocument": at["textDocument"], "position": at["position"], "context": { "includeDeclaration": rng.below(2) == 0 } }),
+                    "textDocument/documentSymbol" | "textDocument/foldingRange" | "textDocument/semanticTokens/full" => json!({ "textDocument": at["textDocument"] }),
+                    "textDocument/formatting" => json!({ "textDocument": at["textDocument"], "options": { "tabSize": 4, "insertSpaces": true } }),
+                    "textDocument/rename" => json!({ "textDocument": at["textDocument"], "position": at["position"], "newName": NEW_NAMES[rng.below(NEW_NAMES.len())] }),
+                    "textDocument/codeAction" => json!({ "textDocument": at["textDocument"], "range": { "start": at["position"], "end": at["position"] }, "context": { "diagnostics": [] } }),
+                    "textDocument/inlayHint" => json!({ "textDocument": at["textDocument"], "range": whole }),
+                    "workspace/symbol" => json!({ "query": QUERIES[rng.below(QUERIES.len())] }),
                     _ => at,
                 };
-                if let Err(error) = client.try_request(method, params).await {
+                // A refused rename is an answer (invalid params); an internal error is a bug.
+                if let Err((code, error)) = client.request_with_code(method, params).await
+                    && !(code == -32602 && method.contains("ename"))
+                {
                     panic!("sequence {sequence}: {method} failed: {error}\n--- text ---\n{text}");
                 }
             }

@@ -69,11 +69,16 @@ impl Client {
     }
 
     pub async fn try_request(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        self.request_with_code(method, params).await.map_err(|(_, message)| message)
+    }
+
+    /// A request's result, or its error's code and message.
+    pub async fn request_with_code(&mut self, method: &str, params: Value) -> Result<Value, (i64, String)> {
         self.next_id += 1;
         let request = Request::build(method.to_string()).params(params).id(self.next_id).finish();
         let response = self.service.ready().await.unwrap().call(request).await.unwrap().unwrap();
         let (_, result) = response.into_parts();
-        result.map_err(|e| e.to_string())
+        result.map_err(|e| (e.code.code(), e.to_string()))
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) {
