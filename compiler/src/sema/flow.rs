@@ -453,7 +453,17 @@ fn resolve_step(
         if sema.is_poisoned(module, &name.text) {
             return None;
         }
-        let mut candidates: Vec<SmolStr> = sema.visible_names(module);
+        // A step names a function or a stream: a type of a similar name is no suggestion.
+        let mut candidates: Vec<SmolStr> = sema
+            .visible_names(module)
+            .into_iter()
+            .filter(|n| {
+                sema.declared[module]
+                    .get(n)
+                    .or_else(|| sema.imported[module].get(n).map(|i| &i.def))
+                    .is_some_and(|d| sema.def(*d).kind == DefKind::Fn)
+            })
+            .collect();
         candidates.extend(bindings.iter().map(|b| b.name.text.clone()));
         let mut diagnostic = Diagnostic::new(
             Code::E0111,
@@ -1003,6 +1013,11 @@ fn assemble(
         let out = graph[from].output.clone();
         let inp = graph[to].input.clone();
         let (Some(out), Some(inp)) = (out, inp) else { continue };
+        // A type still unknown (a generic step cut off from its source by an unknown name,
+        // reported on its own) is no mismatch.
+        if out.has_vars() || inp.has_vars() {
+            continue;
+        }
         if !compatible(&sema.records, &out, &inp) {
             let producer = &nodes[edge.from];
             let consumer = &nodes[edge.to];
