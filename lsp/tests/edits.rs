@@ -220,13 +220,24 @@ async fn random_edit_sequences() {
                     "workspace/symbol",
                 ];
                 let method = methods[rng.below(methods.len())];
-                let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": lines + 2, "character": 0 } });
+                let whole =
+                    json!({ "start": { "line": 0, "character": 0 }, "end": { "line": lines + 2, "character": 0 } });
                 let params = match method {
-                    "textDocument/references" => json!({ "textDocument": at["textDocument"], "position": at["position"], "context": { "includeDeclaration": rng.below(2) == 0 } }),
-                    "textDocument/documentSymbol" | "textDocument/foldingRange" | "textDocument/semanticTokens/full" => json!({ "textDocument": at["textDocument"] }),
-                    "textDocument/formatting" => json!({ "textDocument": at["textDocument"], "options": { "tabSize": 4, "insertSpaces": true } }),
-                    "textDocument/rename" => json!({ "textDocument": at["textDocument"], "position": at["position"], "newName": NEW_NAMES[rng.below(NEW_NAMES.len())] }),
-                    "textDocument/codeAction" => json!({ "textDocument": at["textDocument"], "range": { "start": at["position"], "end": at["position"] }, "context": { "diagnostics": [] } }),
+                    "textDocument/references" => {
+                        json!({ "textDocument": at["textDocument"], "position": at["position"], "context": { "includeDeclaration": rng.below(2) == 0 } })
+                    }
+                    "textDocument/documentSymbol"
+                    | "textDocument/foldingRange"
+                    | "textDocument/semanticTokens/full" => json!({ "textDocument": at["textDocument"] }),
+                    "textDocument/formatting" => {
+                        json!({ "textDocument": at["textDocument"], "options": { "tabSize": 4, "insertSpaces": true } })
+                    }
+                    "textDocument/rename" => {
+                        json!({ "textDocument": at["textDocument"], "position": at["position"], "newName": NEW_NAMES[rng.below(NEW_NAMES.len())] })
+                    }
+                    "textDocument/codeAction" => {
+                        json!({ "textDocument": at["textDocument"], "range": { "start": at["position"], "end": at["position"] }, "context": { "diagnostics": [] } })
+                    }
                     "textDocument/inlayHint" => json!({ "textDocument": at["textDocument"], "range": whole }),
                     "workspace/symbol" => json!({ "query": QUERIES[rng.below(QUERIES.len())] }),
                     _ => at,
