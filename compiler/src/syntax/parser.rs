@@ -728,7 +728,16 @@ impl<'src> Ctx<'src> {
             .filter(|p| p.start != p.end)
             .map(|p| format!(" after {}", self.describe_token(p)))
             .unwrap_or_default();
-        let wanted = describe_expected(&expected);
+        // After `:` where only a name can follow (a field's or a parameter's type; an argument
+        // would allow any expression), the name is a type.
+        let type_position = previous.is_some_and(|p| p.kind == TokenKind::Colon)
+            && expected.iter().filter(|t| *t != "MissingStep").all(|t| t == "Ident")
+            && expected.iter().any(|t| t == "Ident");
+        let wanted = if type_position {
+            Some("a type (`Int`, `String`, a record's name, ...)".to_string())
+        } else {
+            describe_expected(&expected)
+        };
         let message = match (&wanted, &found) {
             (Some(wanted), _) => format!("expected {wanted}{after}"),
             (None, Some(found)) => format!("unexpected {}{after}", without_article(found)),
