@@ -122,21 +122,25 @@ fn read_text(path: &Path, documents: &HashMap<Uri, Document>) -> Option<String> 
     std::fs::read_to_string(path).ok()
 }
 
-/// The app files in `dir` and up to [`APP_SEARCH_DEPTH`] folders above it.
-fn nearby_apps(start: &Path, documents: &HashMap<Uri, Document>) -> Vec<PathBuf> {
+/// The app files in the folder of `module` and up to [`APP_SEARCH_DEPTH`] folders above it
+/// that reach `module` through `use` items. Judged from the `use` lines alone, so a folder full
+/// of unrelated apps costs a read of each file, never a parse or a check.
+fn nearby_apps(module: &Path, documents: &HashMap<Uri, Document>) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut dir = Some(start);
+    let mut dir = module.parent();
     for _ in 0..=APP_SEARCH_DEPTH {
         let Some(current) = dir else { break };
         if let Ok(entries) = std::fs::read_dir(current) {
             let mut paths: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "dyn") && p.is_file())
+                .filter(|p| p.extension().is_some_and(|e| e == "dyn") && p.is_file() && p != module)
                 .collect();
             paths.sort();
             for path in paths {
-                if read_text(&path, documents).is_some_and(|text| syntax::declares_app(&text)) {
+                if reaches(&path, module, documents)
+                    && read_text(&path, documents).is_some_and(|text| syntax::declares_app(&text))
+                {
                     found.push(path);
                 }
             }
@@ -144,6 +148,51 @@ fn nearby_apps(start: &Path, documents: &HashMap<Uri, Document>) -> Vec<PathBuf>
         dir = current.parent();
     }
     found
+}
+
+/// The module paths a file's `use` items name (`use shared::types::Reading` and
+/// `use shared::types::{A, B}` both name `shared::types`), from its lines.
+fn used_modules(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("use ")?.trim_start();
+            match rest.split_once('{') {
+                Some((head, _)) => Some(head.trim().trim_end_matches("::").to_string()),
+                None => {
+                    let path = rest.split(|c: char| c.is_whitespace() || c == '/').next()?;
+                    path.rsplit_once("::").map(|(module, _)| module.to_string())
+                }
+            }
+        })
+        .filter(|module| !module.is_empty())
+        .collect()
+}
+
+/// Whether the file `from` reaches the module file `module` through `use` items, directly or
+/// through other modules of its folder (at most 256 files are followed).
+fn reaches(from: &Path, module: &Path, documents: &HashMap<Uri, Document>) -> bool {
+    let Some(dir) = from.parent() else { return false };
+    let Ok(relative) = module.strip_prefix(dir) else { return false };
+    let wanted: Vec<String> =
+        relative.with_extension("").components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let wanted = wanted.join("::");
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = vec![from.to_path_buf()];
+    while let Some(file) = queue.pop() {
+        if seen.len() >= 256 || !seen.insert(file.clone()) {
+            continue;
+        }
+        let Some(text) = read_text(&file, documents) else { continue };
+        for used in used_modules(&text) {
+            if used == wanted {
+                return true;
+            }
+            if used != "std" && !used.starts_with("std::") {
+                queue.push(dir.join(format!("{}.dyn", used.replace("::", "/"))));
+            }
+        }
+    }
+    false
 }
 
 /// Analyses every open document (and the apps they belong to).
@@ -157,8 +206,8 @@ pub fn analyze(documents: &HashMap<Uri, Document>, generation: u64, cache: Optio
     for uri in &open {
         if syntax::declares_app(&documents[*uri].text) {
             roots.insert((*uri).clone());
-        } else if let Some(dir) = file_path(uri).as_deref().and_then(Path::parent) {
-            roots.extend(nearby_apps(dir, documents).iter().filter_map(Uri::from_file_path));
+        } else if let Some(path) = file_path(uri) {
+            roots.extend(nearby_apps(&path, documents).iter().filter_map(Uri::from_file_path));
         }
     }
 
@@ -306,5 +355,35 @@ pub fn to_lsp(
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn used_modules_of_use_lines() {
+        let text = "app a { dync = \"0.1\" }\nuse std::io::{mqtt_in, log}\nuse shared::types::Reading\n  use shared::alerts::{\n    Alert,\n}\nuse x::y::z as w\n// use not::this\nfn f(a: Int) -> Int = a\n";
+        assert_eq!(used_modules(text), ["std::io", "shared::types", "shared::alerts", "x::y"]);
+    }
+
+    #[test]
+    fn apps_near_a_module_are_those_that_reach_it() {
+        #![allow(clippy::unwrap_used)]
+        let root = std::env::temp_dir().join(format!("dync-lsp-nearby-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(root.join(name), text).unwrap();
+        // `app.dyn` reaches `shared/types.dyn` through `shared/alerts.dyn`; `other.dyn` does not.
+        write("app.dyn", "app a { dync = \"0.1\" }\nuse shared::alerts::Alert\n");
+        write("shared/alerts.dyn", "use shared::types::Reading\ntype Alert { r: Reading }\n");
+        write("shared/types.dyn", "type Reading { celsius: Float }\n");
+        write("other.dyn", "app b { dync = \"0.1\" }\nuse std::io::log\n");
+        let documents = HashMap::new();
+        let found = nearby_apps(&root.join("shared/types.dyn"), &documents);
+        assert_eq!(found, [root.join("app.dyn")]);
+        assert!(nearby_apps(&root.join("shared/unused.dyn"), &documents).is_empty());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
