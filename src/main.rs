@@ -204,11 +204,15 @@ fn check(args: &CheckArgs) -> ExitCode {
 
 /// Reads a node inventory (YAML) from disk.
 fn read_inventory(path: &Path) -> Result<dync_compiler::cluster::Inventory, String> {
+    use dync_compiler::cluster::InventoryError;
     let shown = display_path(path);
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {}", io_message(&e)))?;
-    let value = dync_runtime_config::yaml::to_json(&text).map_err(|e| format!("`{shown}` is not valid YAML: {e}"))?;
-    dync_compiler::cluster::inventory(&value)
-        .map_err(|problems| format!("`{shown}` is not a usable node inventory:\n  {}", problems.join("\n  ")))
+    dync_compiler::cluster::inventory_from_yaml(&text).map_err(|error| match error {
+        InventoryError::NotYaml(e) => format!("`{shown}` is not valid YAML: {e}"),
+        InventoryError::Unusable(problems) => {
+            format!("`{shown}` is not a usable node inventory:\n  {}", problems.join("\n  "))
+        }
+    })
 }
 
 /// Feasibility of the app as written and under every profile (or the one asked for); a
@@ -261,6 +265,48 @@ fn analyze(app: &app::App, profile: Option<&str>) -> Result<sema::Analysis, Stri
     })
 }
 
+/// Reads the app file `file` (and the modules it uses) and analyses it, as written or with
+/// `profile`: its name, the app and the analysis, or the exit status after saying what is wrong.
+/// `what` says what the command does with an app, for a file that has none.
+fn load_app(
+    file: &Path,
+    profile: Option<&str>,
+    what: &str,
+    format: MessageFormat,
+    color: ColorWhen,
+) -> Result<(String, app::App, sema::Analysis), ExitCode> {
+    let (name, bytes) = match read_input(file) {
+        Ok(read) => read,
+        Err(message) => {
+            eprintln!("error: cannot read `{}`: {message}", display_path(file));
+            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
+        }
+    };
+    let decoded = decode(bytes, FileId(0));
+    if let Some(diagnostic) = decoded.invalid {
+        let mut sources = SourceMap::new();
+        sources.add(name, decoded.text);
+        report(&sources, &[diagnostic], format, color);
+        return Err(ExitCode::from(EXIT_PROGRAM_ERRORS));
+    }
+    if !syntax::declares_app(&decoded.text) {
+        eprintln!("error: `{name}` has no `app` item: {what}");
+        return Err(ExitCode::from(EXIT_USAGE_OR_IO));
+    }
+    let dir = match file.parent() {
+        Some(parent) if file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
+    match analyze(&app, profile) {
+        Ok(analysis) => Ok((name, app, analysis)),
+        Err(message) => {
+            eprintln!("error: `{name}`: {message}");
+            Err(ExitCode::from(EXIT_USAGE_OR_IO))
+        }
+    }
+}
+
 /// A path for comparing files reached in different ways (`a/../b.dyn`, links).
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -280,35 +326,15 @@ fn dedupe(reports: &mut [Report]) {
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
-    let (name, bytes) = match read_input(&args.file) {
-        Ok(read) => read,
-        Err(message) => {
-            eprintln!("error: cannot read `{}`: {message}", display_path(&args.file));
-            return ExitCode::from(EXIT_USAGE_OR_IO);
-        }
-    };
-    let decoded = decode(bytes, FileId(0));
-    if let Some(diagnostic) = decoded.invalid {
-        let mut sources = SourceMap::new();
-        sources.add(name, decoded.text);
-        let _ = print_human(&sources, &[diagnostic], args.color);
-        return ExitCode::from(EXIT_PROGRAM_ERRORS);
-    }
-    if !syntax::declares_app(&decoded.text) {
-        eprintln!("error: `{name}` has no `app` item: `dync graph` draws an app");
-        return ExitCode::from(EXIT_USAGE_OR_IO);
-    }
-    let dir = match args.file.parent() {
-        Some(parent) if args.file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
-    let analysis = match analyze(&app, args.profile.as_deref()) {
-        Ok(analysis) => analysis,
-        Err(message) => {
-            eprintln!("error: `{name}`: {message}");
-            return ExitCode::from(EXIT_USAGE_OR_IO);
-        }
+    let (name, app, analysis) = match load_app(
+        &args.file,
+        args.profile.as_deref(),
+        "`dync graph` draws an app",
+        MessageFormat::Human,
+        args.color,
+    ) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
     };
     let Some(ir) = &analysis.ir else {
         let mut diagnostics = app.diagnostics.clone();
@@ -344,36 +370,8 @@ fn build(args: &BuildArgs, command: &str) -> Result<(String, dync_compiler::emit
             return Err(ExitCode::from(EXIT_USAGE_OR_IO));
         }
     }
-    let (name, bytes) = match read_input(&args.file) {
-        Ok(read) => read,
-        Err(message) => {
-            eprintln!("error: cannot read `{}`: {message}", display_path(&args.file));
-            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
-        }
-    };
-    let decoded = decode(bytes, FileId(0));
-    if let Some(diagnostic) = decoded.invalid {
-        let mut sources = SourceMap::new();
-        sources.add(name, decoded.text);
-        report(&sources, &[diagnostic], args.message_format, args.color);
-        return Err(ExitCode::from(EXIT_PROGRAM_ERRORS));
-    }
-    if !syntax::declares_app(&decoded.text) {
-        eprintln!("error: `{name}` has no `app` item: `dync {command}` compiles an app");
-        return Err(ExitCode::from(EXIT_USAGE_OR_IO));
-    }
-    let dir = match args.file.parent() {
-        Some(parent) if args.file.as_os_str() != "-" && !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let app = app::load(&name, &decoded.text, &mut DiskLoader { dir, read: Vec::new() });
-    let analysis = match analyze(&app, args.profile.as_deref()) {
-        Ok(analysis) => analysis,
-        Err(message) => {
-            eprintln!("error: `{name}`: {message}");
-            return Err(ExitCode::from(EXIT_USAGE_OR_IO));
-        }
-    };
+    let what = format!("`dync {command}` compiles an app");
+    let (name, app, analysis) = load_app(&args.file, args.profile.as_deref(), &what, args.message_format, args.color)?;
     let mut diagnostics = app.diagnostics.clone();
     diagnostics.extend(analysis.diagnostics.iter().cloned());
     let options = dync_compiler::emit::Options {

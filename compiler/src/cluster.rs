@@ -39,6 +39,21 @@ pub struct Inventory {
     pub nodes: Vec<ClusterNode>,
 }
 
+/// Why the text of an inventory gives none.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InventoryError {
+    /// Not YAML at all (the reader's message).
+    NotYaml(String),
+    /// YAML, but not a node inventory: every problem, named with its node and field.
+    Unusable(Vec<String>),
+}
+
+/// Reads an inventory from its YAML text (`kubectl get nodes -o yaml`, or the native form).
+pub fn inventory_from_yaml(text: &str) -> Result<Inventory, InventoryError> {
+    let value = dync_runtime_config::yaml::to_json(text).map_err(|e| InventoryError::NotYaml(e.to_string()))?;
+    inventory(&value).map_err(InventoryError::Unusable)
+}
+
 /// Reads an inventory; every problem is named with the node and field it is in.
 pub fn inventory(value: &Value) -> Result<Inventory, Vec<String>> {
     let mut problems = Vec::new();

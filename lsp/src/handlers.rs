@@ -179,9 +179,12 @@ pub fn completion(
 pub fn cluster_labels(path: &std::path::Path) -> Result<ide::ClusterLabels, String> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let value = dync_runtime_config::yaml::to_json(&text).map_err(|e| format!("`{shown}` is not valid YAML: {e}"))?;
-    let inventory = dync_compiler::cluster::inventory(&value)
-        .map_err(|problems| format!("`{shown}` is not a usable node inventory: {}", problems.join("; ")))?;
+    let inventory = dync_compiler::cluster::inventory_from_yaml(&text).map_err(|error| match error {
+        dync_compiler::cluster::InventoryError::NotYaml(e) => format!("`{shown}` is not valid YAML: {e}"),
+        dync_compiler::cluster::InventoryError::Unusable(problems) => {
+            format!("`{shown}` is not a usable node inventory: {}", problems.join("; "))
+        }
+    })?;
     let mut labels = ide::ClusterLabels::new();
     for node in inventory.nodes {
         for (key, value) in node.labels {

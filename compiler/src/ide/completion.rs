@@ -363,10 +363,8 @@ fn flow_completions(
                 .filter(|(_, def)| analysis.index.def(*def).is_some_and(|d| d.kind == DefKind::Stream))
                 .map(|(name, def)| {
                     let mut proposal = item(name.to_string(), CompletionKind::Stream, 0);
-                    proposal.detail = analysis
-                        .index
-                        .type_at(def_span(analysis, def).file, def_span(analysis, def).start)
-                        .map(|t| format!("stream: {t}"));
+                    let span = def_span(analysis, def);
+                    proposal.detail = analysis.index.type_at(span.file, span.start).map(|t| format!("stream: {t}"));
                     proposal
                 })
                 .collect();

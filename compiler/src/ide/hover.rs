@@ -62,7 +62,8 @@ fn item_text(app: &App, item: &Item, end: Option<u32>) -> Option<String> {
 
 fn describe_def(app: &App, analysis: &Analysis, def: &Def, ty: Option<&Ty>) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let declared_type = || ty.cloned().or_else(|| analysis.index.type_at(def.span.file, def.span.start).cloned());
+    // The type at the declaration, else the type where the name is used.
+    let declared_type = || analysis.index.type_at(def.span.file, def.span.start).cloned().or_else(|| ty.cloned());
     match def.kind {
         DefKind::Fn => {
             let item = item_of(app, def);
@@ -111,9 +112,7 @@ fn describe_def(app: &App, analysis: &Analysis, def: &Def, ty: Option<&Ty>) -> S
         }
         DefKind::Field => {
             let owner = def.parent.and_then(|p| analysis.index.def(p)).map(|p| p.name.to_string());
-            let declared = text_of(app, def.span).map(|_| def.span);
-            let field_ty = declared.and_then(|s| analysis.index.type_at(s.file, s.start).cloned()).or(ty.cloned());
-            let ty_text = field_ty.map(|t| format!(": {t}")).unwrap_or_default();
+            let ty_text = declared_type().map(|t| format!(": {t}")).unwrap_or_default();
             parts.push(code_block(&format!("{}{ty_text}", def.name)));
             if let Some(owner) = owner {
                 parts.push(format!("*field of `{owner}`*"));
